@@ -1,0 +1,189 @@
+"""Kim (2014) replication: MR 10-fold OOF accuracy, SST-2 / SST-1 official test splits.
+
+Usage (data through the ``textcnn.datasets`` loaders)::
+
+    TEXTCNN_DATA=../shared/data python benchmarks/kim2014.py
+    TEXTCNN_DATA=../shared/data python benchmarks/kim2014.py --datasets mr --variants non-static
+
+Prints a Markdown table and writes ``benchmarks/results/kim2014.{md,json}`` atomically.
+MR: ``cv=10`` out-of-fold predictions of ``TextCNNEncoder.fit_transform``; mean ± std of
+the per-fold accuracies. SST: ``fit`` on the train split, ``transform`` the test split
+with the average of the 5 fold models; ± is the std of the single fold models' accuracies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import make_pipeline
+
+from textcnn import TextCNNEncoder, __version__
+from textcnn._training import predict
+from textcnn.datasets import load_mr, load_sst1, load_sst2
+
+RESULTS = Path(__file__).parent / "results"
+
+# Kim 2014, Table 2: CNN-rand / -static / -non-static / -multichannel.
+KIM = {
+    "mr": {"rand": 76.1, "static": 81.0, "non-static": 81.5, "multichannel": 81.1},
+    "sst2": {"rand": 82.7, "static": 86.8, "non-static": 87.2, "multichannel": 88.1},
+    "sst1": {"rand": 45.0, "static": 45.5, "non-static": 48.0, "multichannel": 47.4},
+}
+
+VARIANTS = {
+    "rand": dict(embeddings=None, embedding_mode="rand"),
+    "static": dict(embeddings="glove-6b-50d", embedding_mode="static"),
+    "non-static": dict(embeddings="glove-6b-50d", embedding_mode="non-static"),
+    "multichannel": dict(embeddings="glove-6b-50d", embedding_mode="multichannel"),
+    "word2vec-non-static": dict(embeddings="word2vec", embedding_mode="non-static"),
+    "fasttext-non-static": dict(embeddings="fasttext", embedding_mode="non-static"),
+}
+
+
+def tfidf_lr():
+    """The TF-IDF + logistic regression baseline."""
+    return make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
+        LogisticRegression(C=10.0, max_iter=2000),
+    )
+
+
+def run_mr(variant: str, cv: int, seed: int) -> dict:
+    frame = load_mr()
+    X, y = frame["text"].tolist(), frame["label"].to_numpy()
+    splitter = StratifiedKFold(cv, shuffle=True, random_state=seed)
+    folds = list(splitter.split(X, y))
+    start = time.perf_counter()
+    if variant == "tfidf-lr":
+        pred = np.empty(len(y), dtype=object)
+        for train, test in folds:
+            model = tfidf_lr().fit([X[i] for i in train], y[train])
+            pred[test] = model.predict([X[i] for i in test])
+        embedding = "-"
+    else:
+        enc = TextCNNEncoder(cv=splitter, random_state=seed, **VARIANTS[variant])
+        proba = enc.fit_transform(X, y)[:, 0]
+        pred = np.where(proba > 0.5, enc.classes_[1], enc.classes_[0])
+        embedding = str(enc.embeddings)
+    seconds = time.perf_counter() - start
+    accs = [100 * np.mean(pred[test] == y[test]) for _, test in folds]
+    return dict(
+        dataset="mr",
+        variant=variant,
+        accuracy=100 * float(np.mean(pred == y)),
+        mean=float(np.mean(accs)),
+        std=float(np.std(accs)),
+        seconds=seconds,
+        embedding=embedding,
+        protocol=f"{cv}-fold OOF",
+    )
+
+
+def run_sst(name: str, variant: str, seed: int) -> dict:
+    loader = load_sst2 if name == "sst2" else load_sst1
+    train, test = loader(split="train"), loader(split="test")
+    start = time.perf_counter()
+    y_test = test["label"].to_numpy()
+    if variant == "tfidf-lr":
+        pred = tfidf_lr().fit(train["text"], train["label"]).predict(test["text"])
+        singles = [100 * np.mean(pred == y_test)]
+        embedding = "-"
+    else:
+        enc = TextCNNEncoder(random_state=seed, **VARIANTS[variant])
+        enc.fit(train[["text"]], train["label"])
+        proba = enc.transform(test[["text"]])
+        if proba.shape[1] == 1:
+            proba = np.column_stack([1 - proba[:, 0], proba[:, 0]])
+        pred = enc.classes_[proba.argmax(1)]
+        # single fold models, for the spread
+        from textcnn._text import encode, tokenize_all
+
+        ids, lengths = encode(tokenize_all(test["text"]), enc.vocabularies_[0], enc.max_length)
+        singles = [
+            100 * np.mean(enc.classes_[predict(m, ids, lengths).argmax(1)] == y_test)
+            for m in enc.models_[0]
+        ]
+        embedding = str(enc.embeddings)
+    seconds = time.perf_counter() - start
+    return dict(
+        dataset=name,
+        variant=variant,
+        accuracy=100 * float(np.mean(pred == y_test)),
+        mean=float(np.mean(singles)),
+        std=float(np.std(singles)),
+        seconds=seconds,
+        embedding=embedding,
+        protocol="train -> test (5 fold models averaged)",
+    )
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def table(rows: list[dict]) -> str:
+    lines = [
+        "| dataset | variant | embedding | accuracy % | mean ± std % | Kim 2014 % | wall s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        kim = KIM.get(r["dataset"], {}).get(r["variant"], "")
+        lines.append(
+            f"| {r['dataset']} | {r['variant']} | {r['embedding']} | {r['accuracy']:.1f} | "
+            f"{r['mean']:.1f} ± {r['std']:.1f} | {kim} | {r['seconds']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", default="mr,sst2,sst1")
+    parser.add_argument(
+        "--variants", default="rand,static,non-static,multichannel,tfidf-lr", help="comma list"
+    )
+    parser.add_argument("--cv", type=int, default=10, help="MR folds")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=str(RESULTS / "kim2014"))
+    args = parser.parse_args()
+    rows = []
+    for name in args.datasets.split(","):
+        for variant in args.variants.split(","):
+            row = (
+                run_mr(variant, args.cv, args.seed)
+                if name == "mr"
+                else run_sst(name, variant, args.seed)
+            )
+            rows.append(row)
+            print(
+                f"{name:5s} {variant:22s} acc {row['accuracy']:.2f} "
+                f"({row['mean']:.2f} ± {row['std']:.2f}) {row['seconds']:.0f}s",
+                flush=True,
+            )
+    md = table(rows)
+    header = (
+        f"Kim 2014 benchmark, {date.today()}, textcnn {__version__}, torch {torch.__version__}, "
+        f"{platform.machine()} {os.cpu_count()} cores, seed {args.seed}\n\n"
+    )
+    print("\n" + md)
+    write_atomic(Path(args.out + ".md"), header + md + "\n")
+    write_atomic(Path(args.out + ".json"), json.dumps(rows, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

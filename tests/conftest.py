@@ -1,0 +1,46 @@
+"""Tiny synthetic text data: the target is readable from the words, with noise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+POS = ["good", "great", "superb", "lovely", "fine", "wonderful"]
+NEG = ["bad", "awful", "poor", "dull", "boring", "terrible"]
+NEUTRAL = ["film", "plot", "actor", "the", "a", "scene", "story", "movie", "and", "was"]
+
+
+def make_texts(labels: np.ndarray, rng: np.random.RandomState) -> list[str]:
+    texts = []
+    for lab in labels:
+        words = list(rng.choice(NEUTRAL, size=rng.randint(3, 12)))
+        cue = POS if lab == 1 else NEG
+        for _ in range(rng.randint(1, 3)):
+            words.insert(rng.randint(len(words) + 1), cue[rng.randint(len(cue))])
+        texts.append(" ".join(words))
+    return texts
+
+
+@pytest.fixture
+def binary_data() -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.RandomState(0)
+    labels = rng.randint(0, 2, size=160)
+    X = pd.DataFrame({"review": make_texts(labels, rng)})
+    y = np.where(labels == 1, "pos", "neg")
+    return X, y
+
+
+FAST = dict(
+    embeddings=None,
+    embedding_mode="rand",
+    embedding_dim=16,
+    n_filters=8,
+    kernel_sizes=(2, 3),
+    max_epochs=4,
+    early_stopping=False,
+    batch_size=16,
+    lr=1e-2,
+    cv=3,
+    random_state=0,
+)

@@ -1,0 +1,273 @@
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import FAST, make_texts
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GroupKFold, KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder
+
+import textcnn
+import textcnn._crossfit
+import textcnn._nn
+from textcnn import TextCNNEncoder
+
+
+def accuracy(p, y, positive="pos"):
+    return np.mean((p[:, 0] > 0.5) == (np.asarray(y) == positive))
+
+
+def test_binary_oof_features(binary_data):
+    X, y = binary_data
+    enc = TextCNNEncoder(**FAST)
+    oof = enc.fit_transform(X, y)
+    assert oof.shape == (160, 1) and oof.dtype == np.float64
+    assert np.all((oof >= 0) & (oof <= 1))
+    assert accuracy(oof, y) > 0.9  # the words carry the label
+    assert enc.target_type_ == "binary"
+    assert enc.classes_.tolist() == ["neg", "pos"]
+    assert enc.n_features_in_ == 1 and enc.feature_names_in_.tolist() == ["review"]
+    assert enc.get_feature_names_out().tolist() == ["review__textcnn_pos"]
+    assert len(enc.models_[0]) == 3
+
+
+def test_fit_transform_is_not_fit_then_transform(binary_data):
+    X, y = binary_data
+    oof = TextCNNEncoder(**FAST).fit_transform(X, y)
+    in_sample = TextCNNEncoder(**FAST).fit(X, y).transform(X)
+    assert not np.allclose(oof, in_sample, atol=1e-3)
+    # in-sample predictions of the fold average are more confident than out-of-fold ones
+    assert np.mean(np.abs(in_sample - 0.5)) > np.mean(np.abs(oof - 0.5))
+
+
+def test_each_row_predicted_by_a_model_that_did_not_train_on_it(binary_data, monkeypatch):
+    X, y = binary_data
+    real = textcnn._crossfit.cross_fit
+    log = {"trained": {}, "predicted": []}
+
+    def spy(folds, n, fit_fold, predict_fold, progress=False):
+        def fit(i, rows):
+            log["trained"][i] = set(rows.tolist())
+            return fit_fold(i, rows), i
+
+        def pred(model, rows):
+            net, i = model
+            assert not log["trained"][i] & set(rows.tolist())
+            log["predicted"].extend(rows.tolist())
+            return predict_fold(net, rows)
+
+        oof, models = real(folds, n, fit, pred, progress)
+        return oof, [m for m, _ in models]
+
+    monkeypatch.setattr(textcnn._crossfit, "cross_fit", spy)
+    TextCNNEncoder(**FAST).fit_transform(X, y)
+    assert sorted(log["predicted"]) == list(range(len(y)))
+
+
+def test_every_fold_starts_from_the_same_pristine_matrix(binary_data, monkeypatch, tmp_path):
+    X, y = binary_data
+    words = sorted({w for t in X["review"] for w in t.split()})
+    rng = np.random.RandomState(0)
+    path = tmp_path / "vectors.txt"
+    path.write_text("".join(f"{w} {' '.join(map(str, rng.randn(6)))}\n" for w in words))
+    seen = []
+    init = textcnn._nn.WordEmbedding.__init__
+
+    def record(self, vocab_size, embedding_dim, mode="non-static", pretrained=None):
+        seen.append((pretrained, pretrained.clone()))
+        init(self, vocab_size, embedding_dim, mode, pretrained)
+
+    monkeypatch.setattr(textcnn._nn.WordEmbedding, "__init__", record)
+    params = {**FAST, "embeddings": str(path), "embedding_mode": "non-static"}
+    enc = TextCNNEncoder(**params).fit(X, y)
+    assert len(seen) == 3
+    first = seen[0][1]
+    for given, snapshot in seen:
+        torch.testing.assert_close(snapshot, first)  # same start for every fold
+        torch.testing.assert_close(given, first)  # nobody fine-tuned the shared tensor
+    tuned = [m.module.embedding.tuned.weight for m in enc.models_[0]]
+    assert not torch.allclose(tuned[0], first)  # fine-tuning happened, on copies
+    assert enc.embedding_coverage_["review"] == pytest.approx(1.0)
+
+
+def test_random_labels_give_chance_oof_but_memorised_in_sample():
+    rng = np.random.RandomState(1)
+    words = [f"w{i}" for i in range(400)]
+    X = [" ".join(rng.choice(words, size=8)) for _ in range(300)]
+    y = rng.randint(0, 2, size=300)
+    params = {**FAST, "max_epochs": 15, "embedding_dim": 32, "n_filters": 32}
+    oof = TextCNNEncoder(**params).fit_transform(X, y)
+    in_sample = TextCNNEncoder(**params).fit(X, y).transform(X)
+    acc_oof = np.mean((oof[:, 0] > 0.5) == y)
+    acc_in = np.mean((in_sample[:, 0] > 0.5) == y)
+    assert abs(acc_oof - 0.5) < 0.1  # 300 rows: 0.1 is > 3 standard errors
+    assert acc_in > 0.75
+
+
+def test_same_seed_same_output_other_seed_other_output(binary_data):
+    X, y = binary_data
+    a = TextCNNEncoder(**FAST).fit_transform(X, y)
+    b = TextCNNEncoder(**FAST).fit_transform(X, y)
+    np.testing.assert_array_equal(a, b)
+    c = TextCNNEncoder(**{**FAST, "random_state": 1}).fit_transform(X, y)
+    assert not np.allclose(a, c)
+    # torch's global RNG is left alone
+    torch.manual_seed(123)
+    before = torch.rand(1)
+    torch.manual_seed(123)
+    TextCNNEncoder(**FAST).fit(X, y)
+    assert torch.equal(torch.rand(1), before)
+
+
+def test_pickle_round_trip(binary_data, tmp_path):
+    X, y = binary_data
+    enc = TextCNNEncoder(**FAST).fit(X, y)
+    joblib.dump(enc, tmp_path / "enc.joblib")
+    loaded = joblib.load(tmp_path / "enc.joblib")
+    np.testing.assert_array_equal(loaded.transform(X), enc.transform(X))
+    assert all(p.device.type == "cpu" for p in loaded.models_[0][0].module.parameters())
+
+
+def test_multiclass_and_several_columns():
+    rng = np.random.RandomState(0)
+    labels = rng.randint(0, 3, size=150)
+    cues = {0: "red", 1: "green", 2: "blue"}
+    title = [f"{cues[k]} thing {'x' * rng.randint(1, 4)}" for k in labels]
+    body = make_texts((labels == 1).astype(int), rng)
+    X = pd.DataFrame({"title": title, "body": body})
+    y = np.array(["r", "g", "b"])[labels]
+    enc = TextCNNEncoder(**FAST)
+    out = enc.fit_transform(X, y)
+    assert out.shape == (150, 6)
+    names = enc.get_feature_names_out().tolist()
+    assert names == [f"{c}__textcnn_{k}" for c in ("title", "body") for k in ("b", "g", "r")]
+    np.testing.assert_allclose(out[:, :3].sum(1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(out[:, 3:].sum(1), 1.0, rtol=1e-6)
+    title_acc = np.mean(enc.classes_[out[:, :3].argmax(1)] == y)
+    assert title_acc > 0.9
+    frame = enc.set_output(transform="pandas").transform(X)
+    assert list(frame.columns) == names and frame.shape == (150, 6)
+
+
+def test_regression_in_target_units():
+    rng = np.random.RandomState(0)
+    labels = rng.randint(0, 2, size=160)
+    X = make_texts(labels, rng)
+    y = 5000.0 + 1000.0 * labels + rng.randn(160)
+    enc = TextCNNEncoder(**{**FAST, "max_epochs": 8})
+    out = enc.fit_transform(X, y)
+    assert enc.target_type_ == "continuous"
+    assert enc.get_feature_names_out().tolist() == ["x0__textcnn"]
+    assert out.shape == (160, 1)
+    rmse = np.sqrt(np.mean((out[:, 0] - y) ** 2))
+    assert rmse < 250  # target sd is ~500: the scale is restored and the cue learnt
+    assert abs(out.mean() - y.mean()) < 100
+
+
+def test_nan_text_is_empty_string(binary_data):
+    X, y = binary_data
+    X_nan = X.copy()
+    X_nan.loc[::7, "review"] = None
+    X_empty = X.copy()
+    X_empty.loc[::7, "review"] = ""
+    a = TextCNNEncoder(**FAST).fit_transform(X_nan, y)
+    b = TextCNNEncoder(**FAST).fit_transform(X_empty, y)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_accepts_series_list_and_arrays(binary_data):
+    X, y = binary_data
+    ref = TextCNNEncoder(**FAST).fit_transform(X, y)
+    for variant in (X["review"], X["review"].tolist(), X["review"].to_numpy(), X.to_numpy()):
+        np.testing.assert_array_equal(TextCNNEncoder(**FAST).fit_transform(variant, y), ref)
+
+
+def test_refit_uses_one_model(binary_data):
+    X, y = binary_data
+    enc = TextCNNEncoder(**{**FAST, "refit": True})
+    oof = enc.fit_transform(X, y)
+    assert len(enc.models_[0]) == 1
+    np.testing.assert_array_equal(oof, TextCNNEncoder(**FAST).fit_transform(X, y))
+    assert accuracy(enc.transform(X), y) > 0.9
+    assert len(TextCNNEncoder(**{**FAST, "refit": True}).fit(X, y).models_[0]) == 1
+
+
+def test_groups_and_custom_splitter(binary_data, monkeypatch):
+    X, y = binary_data
+    groups = np.arange(len(y)) // 4
+    folds_seen = []
+    real = textcnn._crossfit.make_folds
+
+    def spy(splitter, n, y_, g):
+        folds = real(splitter, n, y_, g)
+        folds_seen.append((type(splitter).__name__, folds))
+        return folds
+
+    monkeypatch.setattr(textcnn._crossfit, "make_folds", spy)
+    TextCNNEncoder(**FAST).fit_transform(X, y, groups=groups)
+    name, folds = folds_seen[-1]
+    assert name == "StratifiedGroupKFold"
+    for train, test in folds:
+        assert not set(groups[train]) & set(groups[test])
+    out = TextCNNEncoder(**{**FAST, "cv": GroupKFold(4)}).fit_transform(X, y, groups=groups)
+    assert out.shape == (160, 1) and folds_seen[-1][0] == "GroupKFold"
+    TextCNNEncoder(**{**FAST, "cv": KFold(3)}).fit_transform(X, y)
+    assert folds_seen[-1][0] == "KFold"
+
+
+def test_pipeline_with_column_transformer_and_hgb(binary_data):
+    X, y = binary_data
+    X = X.assign(shop=np.where(np.arange(160) % 2, "a", "b"), price=np.arange(160.0))
+    pre = ColumnTransformer(
+        [
+            ("text", TextCNNEncoder(**FAST), ["review"]),
+            ("cat", OneHotEncoder(), ["shop"]),
+        ],
+        remainder="passthrough",
+    )
+    pipe = make_pipeline(pre, HistGradientBoostingClassifier(max_iter=30, random_state=0))
+    pipe.fit(X.iloc[:120], y[:120])
+    assert pipe.score(X.iloc[120:], y[120:]) > 0.85
+    names = pipe[0].get_feature_names_out().tolist()
+    assert names[0] == "text__review__textcnn_pos"
+    assert clone(pipe).get_params()["columntransformer__text__cv"] == 3
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "match"),
+    [
+        (pd.DataFrame({"t": []}, dtype=object), [], "0 sample"),
+        (["a b", "c d", "e f", "g h"], ["x"] * 4, "only one class"),
+        (["a b", "c d", "e f", "g h"], [1.0, np.nan, 2.0, 3.0], "missing value"),
+        (["a", "b"], [0, 1], "at least 3 rows"),
+        (["a"] * 10, [0] * 8 + [1] * 2, "class 1 has 2 member"),
+    ],
+)
+def test_bad_input_errors(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        TextCNNEncoder(**FAST).fit(X, y)
+
+
+def test_wrong_columns_and_unfitted(binary_data):
+    X, y = binary_data
+    with pytest.raises(NotFittedError):
+        TextCNNEncoder(**FAST).transform(X)
+    enc = TextCNNEncoder(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="review"):
+        enc.transform(X.rename(columns={"review": "comment"}))
+    with pytest.raises(ValueError, match="review_2"):
+        enc.transform(pd.concat([X, X.add_suffix("_2")], axis=1))
+    with pytest.raises(ValueError, match="target_type"):
+        TextCNNEncoder(**{**FAST, "target_type": "ordinal"}).fit(X, y)
+    with pytest.raises(ValueError, match="embedding_mode"):
+        TextCNNEncoder(**{**FAST, "embedding_mode": "dynamic"}).fit(X, y)
+
+
+def test_public_api():
+    assert textcnn.__all__ == ["TextCNNEncoder", "__version__"]
+    assert TextCNNEncoder().get_params()["cv"] == 5

