@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import platform
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -32,6 +31,7 @@ from sklearn.pipeline import make_pipeline
 from textcnn import TextCNNEncoder, __version__
 from textcnn._training import predict
 from textcnn.datasets import load_mr, load_sst1, load_sst2
+from textcnn.io import write_text_atomic
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -79,16 +79,7 @@ def run_mr(variant: str, cv: int, seed: int) -> dict:
         embedding = str(enc.embeddings)
     seconds = time.perf_counter() - start
     accs = [100 * np.mean(pred[test] == y[test]) for _, test in folds]
-    return dict(
-        dataset="mr",
-        variant=variant,
-        accuracy=100 * float(np.mean(pred == y)),
-        mean=float(np.mean(accs)),
-        std=float(np.std(accs)),
-        seconds=seconds,
-        embedding=embedding,
-        protocol=f"{cv}-fold OOF",
-    )
+    return result("mr", variant, pred == y, accs, seconds, embedding, f"{cv}-fold OOF")
 
 
 def run_sst(name: str, variant: str, seed: int) -> dict:
@@ -117,24 +108,22 @@ def run_sst(name: str, variant: str, seed: int) -> dict:
         ]
         embedding = str(enc.embeddings)
     seconds = time.perf_counter() - start
+    protocol = "train -> test (5 fold models averaged)"
+    return result(name, variant, pred == y_test, singles, seconds, embedding, protocol)
+
+
+def result(dataset, variant, correct, accs, seconds, embedding, protocol) -> dict:
+    """One table row: overall accuracy, mean ± std of the per-fold / per-model ones."""
     return dict(
-        dataset=name,
+        dataset=dataset,
         variant=variant,
-        accuracy=100 * float(np.mean(pred == y_test)),
-        mean=float(np.mean(singles)),
-        std=float(np.std(singles)),
+        accuracy=100 * float(np.mean(correct)),
+        mean=float(np.mean(accs)),
+        std=float(np.std(accs)),
         seconds=seconds,
         embedding=embedding,
-        protocol="train -> test (5 fold models averaged)",
+        protocol=protocol,
     )
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def table(rows: list[dict]) -> str:
@@ -181,8 +170,8 @@ def main() -> None:
         f"{platform.machine()} {os.cpu_count()} cores, seed {args.seed}\n\n"
     )
     print("\n" + md)
-    write_atomic(Path(args.out + ".md"), header + md + "\n")
-    write_atomic(Path(args.out + ".json"), json.dumps(rows, indent=2) + "\n")
+    write_text_atomic(Path(args.out + ".md"), header + md + "\n")
+    write_text_atomic(Path(args.out + ".json"), json.dumps(rows, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -44,3 +44,25 @@ FAST = dict(
     cv=3,
     random_state=0,
 )
+
+FAST_RNN = {k: v for k, v in FAST.items() if k not in ("kernel_sizes", "n_filters")}
+FAST_RNN["hidden_size"] = 12
+
+
+def _kinds():
+    from textcnn import TextCNNEncoder, TextRNNEncoder
+
+    return {
+        "cnn": lambda **kw: TextCNNEncoder(**{**FAST, **kw}),
+        "bigru": lambda **kw: TextRNNEncoder(**{**FAST_RNN, "cell": "gru", **kw}),
+        "bilstm": lambda **kw: TextRNNEncoder(**{**FAST_RNN, "cell": "lstm", **kw}),
+        "char-cnn": lambda **kw: TextCNNEncoder(
+            **{**FAST, "level": "char", "kernel_sizes": (3, 5), **kw}
+        ),
+    }
+
+
+@pytest.fixture(params=["cnn", "bigru", "bilstm", "char-cnn"])
+def make(request):
+    """Factory of a tiny encoder of each network kind (same contract for all)."""
+    return _kinds()[request.param]

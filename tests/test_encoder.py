@@ -22,9 +22,9 @@ def accuracy(p, y, positive="pos"):
     return np.mean((p[:, 0] > 0.5) == (np.asarray(y) == positive))
 
 
-def test_binary_oof_features(binary_data):
+def test_binary_oof_features(make, binary_data):
     X, y = binary_data
-    enc = TextCNNEncoder(**FAST)
+    enc = make()
     oof = enc.fit_transform(X, y)
     assert oof.shape == (160, 1) and oof.dtype == np.float64
     assert np.all((oof >= 0) & (oof <= 1))
@@ -32,14 +32,14 @@ def test_binary_oof_features(binary_data):
     assert enc.target_type_ == "binary"
     assert enc.classes_.tolist() == ["neg", "pos"]
     assert enc.n_features_in_ == 1 and enc.feature_names_in_.tolist() == ["review"]
-    assert enc.get_feature_names_out().tolist() == ["review__textcnn_pos"]
+    assert enc.get_feature_names_out().tolist() == [f"review__{enc._prefix}_pos"]
     assert len(enc.models_[0]) == 3
 
 
-def test_fit_transform_is_not_fit_then_transform(binary_data):
+def test_fit_transform_is_not_fit_then_transform(make, binary_data):
     X, y = binary_data
-    oof = TextCNNEncoder(**FAST).fit_transform(X, y)
-    in_sample = TextCNNEncoder(**FAST).fit(X, y).transform(X)
+    oof = make().fit_transform(X, y)
+    in_sample = make().fit(X, y).transform(X)
     assert not np.allclose(oof, in_sample, atol=1e-3)
     # in-sample predictions of the fold average are more confident than out-of-fold ones
     assert np.mean(np.abs(in_sample - 0.5)) > np.mean(np.abs(oof - 0.5))
@@ -95,45 +95,45 @@ def test_every_fold_starts_from_the_same_pristine_matrix(binary_data, monkeypatc
     assert enc.embedding_coverage_["review"] == pytest.approx(1.0)
 
 
-def test_random_labels_give_chance_oof_but_memorised_in_sample():
+def test_random_labels_give_chance_oof_but_memorised_in_sample(make):
     rng = np.random.RandomState(1)
     words = [f"w{i}" for i in range(400)]
     X = [" ".join(rng.choice(words, size=8)) for _ in range(300)]
     y = rng.randint(0, 2, size=300)
-    params = {**FAST, "max_epochs": 15, "embedding_dim": 32, "n_filters": 32}
-    oof = TextCNNEncoder(**params).fit_transform(X, y)
-    in_sample = TextCNNEncoder(**params).fit(X, y).transform(X)
+    params = {"max_epochs": 15, "embedding_dim": 32}
+    oof = make(**params).fit_transform(X, y)
+    in_sample = make(**params).fit(X, y).transform(X)
     acc_oof = np.mean((oof[:, 0] > 0.5) == y)
     acc_in = np.mean((in_sample[:, 0] > 0.5) == y)
     assert abs(acc_oof - 0.5) < 0.1  # 300 rows: 0.1 is > 3 standard errors
     assert acc_in > 0.75
 
 
-def test_same_seed_same_output_other_seed_other_output(binary_data):
+def test_same_seed_same_output_other_seed_other_output(make, binary_data):
     X, y = binary_data
-    a = TextCNNEncoder(**FAST).fit_transform(X, y)
-    b = TextCNNEncoder(**FAST).fit_transform(X, y)
+    a = make().fit_transform(X, y)
+    b = make().fit_transform(X, y)
     np.testing.assert_array_equal(a, b)
-    c = TextCNNEncoder(**{**FAST, "random_state": 1}).fit_transform(X, y)
+    c = make(random_state=1).fit_transform(X, y)
     assert not np.allclose(a, c)
     # torch's global RNG is left alone
     torch.manual_seed(123)
     before = torch.rand(1)
     torch.manual_seed(123)
-    TextCNNEncoder(**FAST).fit(X, y)
+    make().fit(X, y)
     assert torch.equal(torch.rand(1), before)
 
 
-def test_pickle_round_trip(binary_data, tmp_path):
+def test_pickle_round_trip(make, binary_data, tmp_path):
     X, y = binary_data
-    enc = TextCNNEncoder(**FAST).fit(X, y)
+    enc = make().fit(X, y)
     joblib.dump(enc, tmp_path / "enc.joblib")
     loaded = joblib.load(tmp_path / "enc.joblib")
     np.testing.assert_array_equal(loaded.transform(X), enc.transform(X))
     assert all(p.device.type == "cpu" for p in loaded.models_[0][0].module.parameters())
 
 
-def test_multiclass_and_several_columns():
+def test_multiclass_and_several_columns(make):
     rng = np.random.RandomState(0)
     labels = rng.randint(0, 3, size=150)
     cues = {0: "red", 1: "green", 2: "blue"}
@@ -141,11 +141,11 @@ def test_multiclass_and_several_columns():
     body = make_texts((labels == 1).astype(int), rng)
     X = pd.DataFrame({"title": title, "body": body})
     y = np.array(["r", "g", "b"])[labels]
-    enc = TextCNNEncoder(**FAST)
+    enc = make()
     out = enc.fit_transform(X, y)
     assert out.shape == (150, 6)
     names = enc.get_feature_names_out().tolist()
-    assert names == [f"{c}__textcnn_{k}" for c in ("title", "body") for k in ("b", "g", "r")]
+    assert names == [f"{c}__{enc._prefix}_{k}" for c in ("title", "body") for k in ("b", "g", "r")]
     np.testing.assert_allclose(out[:, :3].sum(1), 1.0, rtol=1e-6)
     np.testing.assert_allclose(out[:, 3:].sum(1), 1.0, rtol=1e-6)
     title_acc = np.mean(enc.classes_[out[:, :3].argmax(1)] == y)
@@ -154,29 +154,29 @@ def test_multiclass_and_several_columns():
     assert list(frame.columns) == names and frame.shape == (150, 6)
 
 
-def test_regression_in_target_units():
+def test_regression_in_target_units(make):
     rng = np.random.RandomState(0)
     labels = rng.randint(0, 2, size=160)
     X = make_texts(labels, rng)
     y = 5000.0 + 1000.0 * labels + rng.randn(160)
-    enc = TextCNNEncoder(**{**FAST, "max_epochs": 8})
+    enc = make(max_epochs=8)
     out = enc.fit_transform(X, y)
     assert enc.target_type_ == "continuous"
-    assert enc.get_feature_names_out().tolist() == ["x0__textcnn"]
+    assert enc.get_feature_names_out().tolist() == [f"x0__{enc._prefix}"]
     assert out.shape == (160, 1)
     rmse = np.sqrt(np.mean((out[:, 0] - y) ** 2))
     assert rmse < 250  # target sd is ~500: the scale is restored and the cue learnt
     assert abs(out.mean() - y.mean()) < 100
 
 
-def test_nan_text_is_empty_string(binary_data):
+def test_nan_text_is_empty_string(make, binary_data):
     X, y = binary_data
     X_nan = X.copy()
     X_nan.loc[::7, "review"] = None
     X_empty = X.copy()
     X_empty.loc[::7, "review"] = ""
-    a = TextCNNEncoder(**FAST).fit_transform(X_nan, y)
-    b = TextCNNEncoder(**FAST).fit_transform(X_empty, y)
+    a = make().fit_transform(X_nan, y)
+    b = make().fit_transform(X_empty, y)
     np.testing.assert_array_equal(a, b)
 
 
@@ -187,14 +187,17 @@ def test_accepts_series_list_and_arrays(binary_data):
         np.testing.assert_array_equal(TextCNNEncoder(**FAST).fit_transform(variant, y), ref)
 
 
-def test_refit_uses_one_model(binary_data):
+def test_refit_uses_one_model(make, binary_data):
     X, y = binary_data
-    enc = TextCNNEncoder(**{**FAST, "refit": True})
+    enc = make(refit=True)
     oof = enc.fit_transform(X, y)
     assert len(enc.models_[0]) == 1
-    np.testing.assert_array_equal(oof, TextCNNEncoder(**FAST).fit_transform(X, y))
+    np.testing.assert_array_equal(oof, make().fit_transform(X, y))
     assert accuracy(enc.transform(X), y) > 0.9
-    assert len(TextCNNEncoder(**{**FAST, "refit": True}).fit(X, y).models_[0]) == 1
+    fitted = make(refit=True).fit(X, y)
+    assert len(fitted.models_[0]) == 1
+    # fit() and fit_transform() train the same refit network
+    np.testing.assert_array_equal(fitted.transform(X), enc.transform(X))
 
 
 def test_groups_and_custom_splitter(binary_data, monkeypatch):
@@ -246,6 +249,7 @@ def test_pipeline_with_column_transformer_and_hgb(binary_data):
         (["a b", "c d", "e f", "g h"], [1.0, np.nan, 2.0, 3.0], "missing value"),
         (["a", "b"], [0, 1], "at least 3 rows"),
         (["a"] * 10, [0] * 8 + [1] * 2, "class 1 has 2 member"),
+        (["", None, "  ", ""], [0, 1, 0, 1], "text column 'x0' is empty in every row"),
     ],
 )
 def test_bad_input_errors(X, y, match):
@@ -269,5 +273,5 @@ def test_wrong_columns_and_unfitted(binary_data):
 
 
 def test_public_api():
-    assert textcnn.__all__ == ["TextCNNEncoder", "__version__"]
+    assert textcnn.__all__ == ["TextCNNEncoder", "TextRNNEncoder", "load", "__version__"]
     assert TextCNNEncoder().get_params()["cv"] == 5

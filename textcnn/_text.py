@@ -21,7 +21,10 @@ SPECIALS = ("<pad>", "<unk>")
 _TOKEN_RE = re.compile(r"\w+?(?=n't\b)|n't\b|'\w+|\w+|[^\w\s]")
 
 
-def tokenize(text: str, lowercase: bool = True) -> list[str]:
+LEVELS = ("word", "char")
+
+
+def tokenize(text: str, lowercase: bool = True, level: str = "word") -> list[str]:
     """Split one text into tokens.
 
     Parameters
@@ -30,6 +33,8 @@ def tokenize(text: str, lowercase: bool = True) -> list[str]:
         The text.
     lowercase : bool, default=True
         Lower-case before splitting (GloVe-6B is lower-case).
+    level : {"word", "char"}, default="word"
+        Words and punctuation, or single characters (spaces included).
 
     Returns
     -------
@@ -40,15 +45,21 @@ def tokenize(text: str, lowercase: bool = True) -> list[str]:
     --------
     >>> tokenize("Don't panic, it's fine!")
     ['do', "n't", 'panic', ',', 'it', "'s", 'fine', '!']
+    >>> tokenize("Hi, U2", level="char")
+    ['h', 'i', ',', ' ', 'u', '2']
     """
     if lowercase:
         text = text.lower()
+    if level == "char":
+        return list(text)
     return _TOKEN_RE.findall(text)
 
 
-def tokenize_all(texts: Iterable[str], lowercase: bool = True) -> list[list[str]]:
+def tokenize_all(
+    texts: Iterable[str], lowercase: bool = True, level: str = "word"
+) -> list[list[str]]:
     """Tokenise many texts (see :func:`tokenize`)."""
-    return [tokenize(t, lowercase) for t in texts]
+    return [tokenize(t, lowercase, level) for t in texts]
 
 
 def build_vocabulary(

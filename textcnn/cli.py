@@ -1,17 +1,346 @@
-"""Command line: ``textcnn --version`` and ``textcnn demo`` (a thin layer over the library)."""
+"""Command line: parse -> library -> write. Every user error is one line and exit code 1.
+
+``textcnn fit-transform``, ``transform`` (streamed in chunks), ``info``, ``demo``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import gzip
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
 
 logger = logging.getLogger("textcnn")
 
+KINDS = ("cnn", "bigru", "bilstm", "char")
 
-def _demo(args: argparse.Namespace) -> int:
+
+class UserError(Exception):
+    """A problem with the user's input: reported as one line, exit code 1."""
+
+
+# ----------------------------------------------------------------------------- tables
+def _is_parquet(path: Path) -> bool:
+    return path.suffix.lower() in (".parquet", ".pq")
+
+
+def _sniff_sep(path: Path, encoding: str) -> str:
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    with opener(path, "rt", encoding=encoding, newline="") as fh:
+        sample = fh.read(65536)
+    if not sample.strip():
+        raise UserError(f"{path}: the file is empty")
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _check_columns(path: Path, available: Sequence[str], wanted: Sequence[str]) -> None:
+    missing = [c for c in wanted if c not in available]
+    if missing:
+        shown = ", ".join(map(str, list(available)[:20]))
+        raise UserError(f"{path}: no column {missing[0]!r} (columns: {shown})")
+
+
+def read_chunks(
+    path: Path,
+    columns: Sequence[str] | None,
+    required: Sequence[str],
+    text_columns: Sequence[str],
+    chunksize: int | None,
+    sep: str | None,
+    encoding: str,
+) -> Iterator[Any]:
+    """Yield DataFrames from a CSV (optionally gzip'd) or Parquet file.
+
+    ``columns`` are read (None: all); each of ``required`` must exist. Text columns
+    are read as strings (so "007" stays "007"); empty cells become NaN, which the
+    encoders read as "". With ``chunksize=None`` one DataFrame holds the whole file.
+    """
+    import pandas as pd
+
+    if not path.is_file():
+        raise UserError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise UserError(f"{path}: the file is empty")
+    if _is_parquet(path):
+        import pyarrow.parquet as pq
+
+        try:
+            pfile = pq.ParquetFile(path)
+        except Exception as exc:
+            raise UserError(f"{path}: not a readable Parquet file ({exc})") from exc
+        _check_columns(path, pfile.schema_arrow.names, required)
+        if pfile.metadata.num_rows == 0:
+            raise UserError(f"{path}: no data rows")
+        cols = None if columns is None else list(columns)
+        for batch in pfile.iter_batches(batch_size=chunksize or 1 << 30, columns=cols):
+            yield batch.to_pandas()
+        return
+    try:
+        sep = sep or _sniff_sep(path, encoding)
+        header = pd.read_csv(path, sep=sep, encoding=encoding, nrows=0).columns.tolist()
+        _check_columns(path, header, required)
+        reader = pd.read_csv(
+            path,
+            sep=sep,
+            encoding=encoding,
+            usecols=None if columns is None else list(columns),
+            dtype={c: str for c in text_columns},
+            chunksize=chunksize,
+        )
+        if chunksize is None:
+            if reader.empty:
+                raise UserError(f"{path}: no data rows")
+            yield reader
+            return
+        with reader:
+            yield from reader
+    except UnicodeDecodeError as exc:
+        hint = "cp1252" if encoding.lower().replace("-", "") == "utf8" else "utf-8"
+        raise UserError(
+            f"{path}: cannot decode byte {exc.object[exc.start : exc.start + 1]!r} at position "
+            f"{exc.start} as {encoding}; try --encoding {hint} (or latin-1)"
+        ) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise UserError(f"{path}: the file is empty") from exc
+    except pd.errors.ParserError as exc:
+        raise UserError(f"{path}: cannot parse as CSV ({exc}); try --sep") from exc
+
+
+class TableWriter:
+    """Append DataFrame chunks to a CSV (``.csv``, ``.tsv``, ``.csv.gz``) or Parquet file."""
+
+    def __init__(self, path: Path, final_name: Path) -> None:
+        self.path = path
+        self.parquet = _is_parquet(final_name)
+        self.sep = "\t" if ".tsv" in final_name.suffixes else ","
+        self.gzip = final_name.suffix.lower() == ".gz"
+        self._writer: Any = None
+        self._fh: Any = None
+
+    def write(self, frame: Any) -> None:
+        """Append one chunk."""
+        if self.parquet:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(self.path, table.schema)
+            self._writer.write_table(table)
+            return
+        if self._fh is None:
+            opener = gzip.open if self.gzip else open
+            self._fh = opener(self.path, "wt", encoding="utf-8", newline="")
+            frame.to_csv(self._fh, sep=self.sep, index=False)
+        else:
+            frame.to_csv(self._fh, sep=self.sep, index=False, header=False)
+
+    def close(self) -> None:
+        """Flush and close."""
+        if self._writer is not None:
+            self._writer.close()
+        if self._fh is not None:
+            self._fh.close()
+
+
+def _check_output(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise UserError(f"{path}: already exists; use --force to overwrite")
+    if not path.parent.exists():
+        raise UserError(f"{path.parent}: no such directory")
+
+
+def _passthrough(columns: Sequence[str], args: argparse.Namespace) -> list[str]:
+    """Columns copied to the output: ``--id`` first, then ``--keep`` (bare: all)."""
+    cols = [args.id] if args.id else []
+    if args.keep is not None:
+        cols += [c for c in (args.keep or columns) if c not in cols]
+    return cols
+
+
+def _columns(args: argparse.Namespace, needed: Sequence[str]) -> tuple[list[str] | None, list[str]]:
+    """(columns to read -- None for all, with a bare ``--keep`` --, columns that must exist)."""
+    required = list(dict.fromkeys([*([args.id] if args.id else []), *needed, *(args.keep or [])]))
+    return (None if args.keep == [] else required), required
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    return not args.quiet and sys.stderr.isatty()
+
+
+# ----------------------------------------------------------------------------- commands
+def make_encoder(args: argparse.Namespace) -> Any:
+    """The encoder the command-line options describe."""
+    from . import TextCNNEncoder, TextRNNEncoder
+    from ._encoders import CHAR_CNN_PARAMS
+
+    embeddings: Any = args.embeddings
+    if embeddings.lower() == "none":
+        embeddings = None
+    params = dict(
+        embeddings=embeddings,
+        embedding_mode=args.embedding_mode,
+        cv=args.cv,
+        max_epochs=args.max_epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        device=args.device,
+        random_state=args.seed,
+        target_type=args.target_type,
+        refit=args.refit,
+        verbose=_progress(args),
+    )
+    if args.max_length is not None:
+        params["max_length"] = args.max_length
+    if args.kind == "char":
+        return TextCNNEncoder(**{**CHAR_CNN_PARAMS, **params})
+    if args.kind in ("bigru", "bilstm"):
+        return TextRNNEncoder(cell=args.kind[2:], **params)
+    return TextCNNEncoder(**params)
+
+
+def _oof_metrics(enc: Any, oof: Any, y: Any) -> dict[str, float]:
+    import numpy as np
+    from sklearn.metrics import accuracy_score, log_loss, r2_score
+
+    metrics = {}
+    k = 1 if enc.target_type_ != "multiclass" else len(enc.classes_)
+    for c, name in enumerate(enc._column_names()):
+        block = oof[:, c * k : (c + 1) * k]
+        if enc.target_type_ == "continuous":
+            metrics[f"{name}: oof_r2"] = float(r2_score(y, block[:, 0]))
+            continue
+        proba = block if k > 1 else np.column_stack([1 - block[:, 0], block[:, 0]])
+        pred = enc.classes_[proba.argmax(1)]
+        metrics[f"{name}: oof_accuracy"] = float(accuracy_score(y, pred))
+        metrics[f"{name}: oof_log_loss"] = float(log_loss(y, proba, labels=enc.classes_))
+    return metrics
+
+
+def cmd_fit_transform(args: argparse.Namespace) -> int:
+    """Train on TRAIN, write the out-of-fold features and the model."""
+    import pandas as pd
+
+    from .io import atomic_path, save_model
+
+    src, out, model_out = Path(args.train), Path(args.out), Path(args.model_out)
+    _check_output(out, args.force)
+    _check_output(model_out, args.force)
+    columns, required = _columns(args, [*args.text, args.target])
+    frame = next(read_chunks(src, columns, required, args.text, None, args.sep, args.encoding))
+    y = frame[args.target]
+    missing = y.isna().to_numpy().nonzero()[0]
+    if len(missing):
+        raise UserError(
+            f"{src}: target column {args.target!r} is empty in {len(missing)} row(s) "
+            f"(first: data row {missing[0] + 1}); drop or fill them"
+        )
+    for col in args.text:
+        if frame[col].fillna("").astype(str).str.strip().eq("").all():
+            raise UserError(f"{src}: text column {col!r} is empty in every row")
+    enc = make_encoder(args).set_output(transform="pandas")
+    start = time.perf_counter()
+    try:
+        feats = enc.fit_transform(frame[args.text], y.to_numpy())
+    except ValueError as exc:
+        raise UserError(f"{src}: {exc}") from exc
+    seconds = time.perf_counter() - start
+    metrics = _oof_metrics(enc, feats.to_numpy(), y.to_numpy())
+    passthrough = frame[_passthrough(list(frame.columns), args)].reset_index(drop=True)
+    result = pd.concat([passthrough, feats], axis=1)
+    with atomic_path(out) as tmp:
+        writer = TableWriter(tmp, out)
+        writer.write(result)
+        writer.close()
+    save_model(enc, model_out, metrics={**metrics, "fit_seconds": round(seconds, 2)})
+    if not args.quiet:
+        shown = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items())
+        sys.stdout.write(
+            f"{len(frame)} rows -> {out} ({feats.shape[1]} feature columns), model -> "
+            f"{model_out}; {shown}; {seconds:.1f} s\n"
+        )
+    return 0
+
+
+def cmd_transform(args: argparse.Namespace) -> int:
+    """Apply a saved model to DATA, chunk by chunk (bounded memory)."""
+    from tqdm.auto import tqdm
+
+    from .io import atomic_path, load_model
+
+    src, out = Path(args.data), Path(args.out)
+    _check_output(out, args.force)
+    try:
+        enc = load_model(args.model)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UserError(str(exc)) from exc
+    enc.set_output(transform="pandas")
+    text = enc._column_names()
+    if getattr(enc, "feature_names_in_", None) is None:
+        raise UserError(f"{args.model}: model was not trained on named columns")
+    rows = 0
+    start = time.perf_counter()
+    columns, required = _columns(args, text)
+    chunks = read_chunks(src, columns, required, text, args.chunksize, args.sep, args.encoding)
+    bar = tqdm(desc="rows", unit="row", disable=None if _progress(args) else True)
+    with atomic_path(out) as tmp:
+        writer = TableWriter(tmp, out)
+        try:
+            for chunk in chunks:
+                feats = enc.transform(chunk[text])
+                keep = chunk[_passthrough(list(chunk.columns), args)].reset_index(drop=True)
+                writer.write(keep.join(feats.reset_index(drop=True)))
+                rows += len(chunk)
+                bar.update(len(chunk))
+        finally:
+            writer.close()
+            bar.close()
+    seconds = time.perf_counter() - start
+    if not args.quiet:
+        sys.stdout.write(
+            f"{rows} rows -> {out} in {seconds:.1f} s ({rows / max(seconds, 1e-9):,.0f} rows/s)\n"
+        )
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """Print what a model file holds."""
+    from .io import read_manifest
+
+    try:
+        m = read_manifest(args.model)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UserError(str(exc)) from exc
+    params = m["params"]
+    n_nets = len(m["networks"][0])
+    scheme = "refit on all rows" if params.get("refit") else f"{n_nets} fold models averaged"
+    lines = [
+        f"model:        {args.model}",
+        f"class:        {m['class']} (textcnn {m['textcnn_version']}, "
+        f"format {m['format_version']})",
+        f"text columns: {', '.join(m['feature_names_in'] or [])}",
+        f"target:       {m['target_type']}"
+        + (f", classes {m['classes']}" if m["classes"] is not None else ""),
+        f"networks:     {n_nets} per text column ({scheme}); cv={params.get('cv')}",
+        f"embeddings:   {params.get('embeddings')} ({m['embedding_mode']})",
+        "coverage:     "
+        + (", ".join(f"{k} {v:.1%}" for k, v in m["embedding_coverage"].items()) or "-"),
+    ]
+    lines += [f"metric:       {k} = {v}" for k, v in (m.get("metrics") or {}).items()]
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Out-of-fold features on the embedded BBC News data, with their OOF accuracy."""
     import numpy as np
     from sklearn.metrics import accuracy_score, log_loss
 
@@ -24,7 +353,7 @@ def _demo(args: argparse.Namespace) -> int:
         max_length=args.max_length,
         max_epochs=args.max_epochs,
         random_state=args.seed,
-        verbose=args.verbose,
+        verbose=_progress(args),
     )
     start = time.perf_counter()
     features = enc.set_output(transform="pandas").fit_transform(frame[["text"]], frame["category"])
@@ -46,24 +375,97 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------- parser
+def _add_io_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, help="features file (.csv, .tsv, .csv.gz, .parquet)")
+    p.add_argument("--id", help="column copied to the output first")
+    p.add_argument(
+        "--keep",
+        nargs="*",
+        metavar="COL",
+        help="columns copied to the output (bare --keep: all columns)",
+    )
+    p.add_argument("--sep", help="CSV delimiter (default: sniffed)")
+    p.add_argument("--encoding", default="utf-8", help="CSV encoding (default: utf-8)")
+    p.add_argument("--force", action="store_true", help="overwrite existing outputs")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     from . import __version__
 
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress (INFO)")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summary")
     parser = argparse.ArgumentParser(
-        prog="textcnn", description="Cross-fitted text-CNN features for tabular data."
+        prog="textcnn",
+        description="Cross-fitted text-CNN features for tabular data.",
+        parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"textcnn {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="progress bars and logs")
     sub = parser.add_subparsers(dest="command")
+
+    fit = sub.add_parser(
+        "fit-transform",
+        parents=[common],
+        help="train on a table, write out-of-fold features and a model file",
+    )
+    fit.add_argument("train", help="training table (.csv, .tsv, .csv.gz, .parquet)")
+    fit.add_argument(
+        "--text",
+        action="append",
+        required=True,
+        metavar="COL",
+        help="text column (repeat for several)",
+    )
+    fit.add_argument("--target", required=True, metavar="COL", help="target column")
+    fit.add_argument("--model-out", required=True, help="model file to write")
+    fit.add_argument("--kind", choices=KINDS, default="cnn", help="network (default: cnn)")
+    fit.add_argument(
+        "--embeddings",
+        default="glove-6b-50d",
+        help="glove-6b-50d, word2vec, fasttext, none, or a vectors file",
+    )
+    fit.add_argument(
+        "--embedding-mode",
+        default="non-static",
+        choices=("rand", "static", "non-static", "multichannel"),
+    )
+    fit.add_argument(
+        "--target-type", default="auto", choices=("auto", "binary", "multiclass", "continuous")
+    )
+    fit.add_argument("--cv", type=int, default=5, help="folds (default: 5)")
+    fit.add_argument("--refit", action="store_true", help="transform with one refit model")
+    fit.add_argument("--max-epochs", type=int, default=10)
+    fit.add_argument("--batch-size", type=int, default=50)
+    fit.add_argument("--lr", type=float, default=1e-3)
+    fit.add_argument("--max-length", type=int, default=None, help="tokens kept per text")
+    fit.add_argument("--device", default="auto", help="auto, cpu, cuda")
+    fit.add_argument("--seed", type=int, default=0)
+    _add_io_options(fit)
+    fit.set_defaults(func=cmd_fit_transform)
+
+    tr = sub.add_parser("transform", parents=[common], help="apply a model file to a table")
+    tr.add_argument("data", help="table to featurize (.csv, .tsv, .csv.gz, .parquet)")
+    tr.add_argument("--model", required=True, help="model file from fit-transform")
+    tr.add_argument("--chunksize", type=int, default=50_000, help="rows per chunk (50000)")
+    _add_io_options(tr)
+    tr.set_defaults(func=cmd_transform)
+
+    info = sub.add_parser("info", parents=[common], help="describe a model file")
+    info.add_argument("model")
+    info.set_defaults(func=cmd_info)
+
     demo = sub.add_parser(
-        "demo", help="out-of-fold features on the embedded BBC News data, with OOF accuracy"
+        "demo",
+        parents=[common],
+        help="out-of-fold features on the embedded BBC News data, with OOF accuracy",
     )
     demo.add_argument("--cv", type=int, default=5, help="folds (default: 5)")
     demo.add_argument("--max-length", type=int, default=200, help="tokens per article")
     demo.add_argument("--max-epochs", type=int, default=10, help="epochs per fold")
     demo.add_argument("--seed", type=int, default=0, help="random seed")
-    demo.set_defaults(func=_demo)
+    demo.set_defaults(func=cmd_demo)
     return parser
 
 
@@ -80,9 +482,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return args.func(args)
+    except UserError as exc:
+        sys.stderr.write(f"textcnn: error: {exc}\n")
+        return 1
     except (ValueError, FileNotFoundError, ImportError) as exc:
         sys.stderr.write(f"textcnn: error: {exc}\n")
         return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("textcnn: interrupted; no output written\n")
+        return 130
 
 
 if __name__ == "__main__":

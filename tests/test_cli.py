@@ -1,0 +1,234 @@
+"""The CLI, run as a subprocess on temporary files."""
+
+import gzip
+import json
+import re
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import make_texts
+
+import textcnn
+
+FAST = ["--embeddings", "none", "--cv", "2", "--max-epochs", "6", "--lr", "0.01", "-q"]
+
+
+def run(*args, cwd=None):
+    out = subprocess.run(
+        [sys.executable, "-m", "textcnn.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+    )
+    assert "Traceback" not in out.stderr, out.stderr
+    return out
+
+
+def one_line_error(out, *fragments):
+    assert out.returncode == 1, (out.stdout, out.stderr)
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("textcnn: error: "), out.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.fixture(scope="module")
+def train_csv(tmp_path_factory):
+    rng = np.random.RandomState(0)
+    labels = rng.randint(0, 2, size=200)
+    frame = pd.DataFrame(
+        {
+            "id": [f"r{i:03d}" for i in range(200)],
+            "review": make_texts(labels, rng),
+            "shop": rng.choice(["a", "b"], size=200),
+            "label": np.where(labels == 1, "pos", "neg"),
+        }
+    )
+    path = tmp_path_factory.mktemp("cli") / "train.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def fitted(train_csv):
+    folder = train_csv.parent
+    out = run(
+        "fit-transform",
+        train_csv,
+        "--text",
+        "review",
+        "--target",
+        "label",
+        "--id",
+        "id",
+        "--keep",
+        "shop",
+        "--model-out",
+        folder / "m.textcnn",
+        "--out",
+        folder / "oof.csv",
+        *FAST,
+    )
+    assert out.returncode == 0, out.stderr
+    return folder / "m.textcnn", folder / "oof.csv"
+
+
+def test_version():
+    out = run("--version")
+    assert out.returncode == 0 and out.stdout.strip() == f"textcnn {textcnn.__version__}"
+
+
+def test_no_command_prints_help_and_fails():
+    out = run()
+    assert out.returncode == 2 and "fit-transform" in out.stdout
+
+
+def test_fit_transform_writes_oof_features_and_model(fitted, train_csv):
+    model, oof_path = fitted
+    oof = pd.read_csv(oof_path)
+    assert list(oof.columns) == ["id", "shop", "review__textcnn_pos"]
+    train = pd.read_csv(train_csv)
+    assert oof["id"].tolist() == train["id"].tolist()
+    p = oof["review__textcnn_pos"].to_numpy()
+    assert np.all((p >= 0) & (p <= 1))
+    assert np.mean((p > 0.5) == (train["label"] == "pos")) > 0.7  # chance: 0.5
+
+
+def test_transform_streams_and_matches_the_python_api(fitted, train_csv, tmp_path):
+    model, _ = fitted
+    new = pd.read_csv(train_csv).drop(columns="label")
+    new.loc[3, "review"] = None
+    data = tmp_path / "new.csv.gz"
+    with gzip.open(data, "wt") as fh:
+        new.to_csv(fh, index=False, sep=";")
+    expected = textcnn.load(model).transform(new[["review"]])[:, 0]
+    for out_name, chunk in (("a.csv", 7), ("b.parquet", 50), ("c.tsv", 1000)):
+        out = run(
+            "transform",
+            data,
+            "--model",
+            model,
+            "--out",
+            tmp_path / out_name,
+            "--chunksize",
+            chunk,
+            "--id",
+            "id",
+            "-q",
+        )
+        assert out.returncode == 0, out.stderr
+        if out_name.endswith(".parquet"):
+            got = pd.read_parquet(tmp_path / out_name)
+        else:
+            got = pd.read_csv(tmp_path / out_name, sep="\t" if "tsv" in out_name else ",")
+        assert list(got.columns) == ["id", "review__textcnn_pos"]
+        assert got["id"].tolist() == new["id"].tolist()
+        np.testing.assert_allclose(got["review__textcnn_pos"], expected, atol=1e-6)
+    kept = run("transform", data, "--model", model, "--out", tmp_path / "all.csv", "--keep")
+    assert kept.returncode == 0 and "rows/s" in kept.stdout
+    assert list(pd.read_csv(tmp_path / "all.csv").columns) == [
+        "id",
+        "review",
+        "shop",
+        "review__textcnn_pos",
+    ]
+
+
+def test_info(fitted):
+    model, _ = fitted
+    out = run("info", model)
+    assert out.returncode == 0
+    assert "TextCNNEncoder" in out.stdout and "text columns: review" in out.stdout
+    assert "['neg', 'pos']" in out.stdout and "2 fold models averaged" in out.stdout
+    acc = float(re.search(r"review: oof_accuracy = ([0-9.]+)", out.stdout).group(1))
+    assert 0.7 < acc <= 1
+
+
+def test_refuses_to_overwrite_without_force(fitted, train_csv):
+    model, oof = fitted
+    before = oof.read_bytes()
+    out = run("transform", train_csv, "--model", model, "--out", oof)
+    one_line_error(out, str(oof), "--force")
+    assert oof.read_bytes() == before
+    out = run("transform", train_csv, "--model", model, "--out", oof, "--force", "-q")
+    assert out.returncode == 0 and oof.read_bytes() != before
+
+
+def test_input_errors_are_one_line(fitted, train_csv, tmp_path):
+    model, _ = fitted
+    train = pd.read_csv(train_csv)
+    fit = [
+        "fit-transform",
+        "--text",
+        "review",
+        "--target",
+        "label",
+        "--model-out",
+        tmp_path / "m",
+        "--out",
+        tmp_path / "o.csv",
+        *FAST,
+    ]
+
+    one_line_error(run(*fit, tmp_path / "nope.csv"), "nope.csv", "no such file")
+    (tmp_path / "empty.csv").write_text("")
+    one_line_error(run(*fit, tmp_path / "empty.csv"), "empty.csv", "empty")
+    (tmp_path / "header.csv").write_text("review,label\n")
+    one_line_error(run(*fit, tmp_path / "header.csv"), "header.csv", "no data rows")
+    train.drop(columns="review").to_csv(tmp_path / "nocol.csv", index=False)
+    one_line_error(run(*fit, tmp_path / "nocol.csv"), "nocol.csv", "no column 'review'")
+    nan = train.copy()
+    nan.loc[[4, 9], "label"] = None
+    nan.to_csv(tmp_path / "nan.csv", index=False)
+    one_line_error(run(*fit, tmp_path / "nan.csv"), "'label'", "2 row(s)", "data row 5")
+    train.assign(label="pos").to_csv(tmp_path / "one.csv", index=False)
+    one_line_error(run(*fit, tmp_path / "one.csv"), "one.csv", "only one class")
+    train.assign(review="").to_csv(tmp_path / "blank.csv", index=False)
+    one_line_error(run(*fit, tmp_path / "blank.csv"), "'review'", "empty in every row")
+    (tmp_path / "latin.csv").write_bytes(
+        ("review,label\n" + "caf\xe9 ok,pos\nbad,neg\n" * 5).encode("cp1252")
+    )
+    one_line_error(run(*fit, tmp_path / "latin.csv"), "latin.csv", "--encoding cp1252")
+    assert not (tmp_path / "o.csv").exists() and not (tmp_path / "m").exists()
+
+    other = tmp_path / "other.csv"
+    train.rename(columns={"review": "comment"}).to_csv(other, index=False)
+    one_line_error(
+        run("transform", other, "--model", model, "--out", tmp_path / "t.csv"),
+        "other.csv",
+        "no column 'review'",
+    )
+    assert not (tmp_path / "t.csv").exists()
+
+
+def test_damaged_model_file_is_refused(fitted, train_csv, tmp_path):
+    model, _ = fitted
+    bad = tmp_path / "bad.textcnn"
+    with zipfile.ZipFile(model) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for item in zin.infolist():
+            blob = zin.read(item.filename)
+            if item.filename == "vocabularies.json":
+                blob = json.dumps(["<pad>", "<unk>", "evil"]).encode()
+            zout.writestr(item.filename, blob)
+    out = run("transform", train_csv, "--model", bad, "--out", tmp_path / "t.csv")
+    one_line_error(out, "checksum mismatch")
+    one_line_error(run("info", train_csv), "not a textcnn model file")
+    assert not (tmp_path / "t.csv").exists()
+
+
+def test_demo_prints_oof_accuracy():
+    out = run("demo", "--cv", "2", "--max-length", "30", "--max-epochs", "2", "-q")
+    assert out.returncode == 0, out.stderr
+    assert "2225 articles, 5 classes" in out.stdout
+    assert "text__textcnn_business" in out.stdout
+    accuracy = float(re.search(r"OOF accuracy ([0-9.]+)", out.stdout).group(1))
+    assert 0.85 < accuracy <= 1.0
+
+
+def test_demo_bad_argument_is_one_line_error():
+    one_line_error(run("demo", "--cv", "1"), "cv must be at least 2 folds, got 1")

@@ -1,0 +1,88 @@
+import json
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import textcnn
+from textcnn.io import read_manifest
+
+
+@pytest.fixture
+def fitted(make, binary_data):
+    X, y = binary_data
+    return make().fit(X, y), X
+
+
+def test_save_load_round_trip(fitted, tmp_path):
+    enc, X = fitted
+    path = tmp_path / "model.textcnn"
+    enc.save(path)
+    loaded = textcnn.load(path)
+    assert type(loaded) is type(enc)
+    np.testing.assert_array_equal(loaded.transform(X), enc.transform(X))
+    assert loaded.get_feature_names_out().tolist() == enc.get_feature_names_out().tolist()
+    assert loaded.get_params() == enc.get_params()
+    manifest = read_manifest(path)
+    assert manifest["format_version"] == 1 and manifest["classes"] == ["neg", "pos"]
+
+
+def test_round_trip_multiclass_regression_and_pretrained(tmp_path, binary_data):
+    X, y = binary_data
+    rng = np.random.RandomState(0)
+    vec = tmp_path / "v.txt"
+    words = sorted({w for t in X["review"] for w in t.split()})
+    vec.write_text("".join(f"{w} {' '.join(map(str, rng.randn(5)))}\n" for w in words))
+    from conftest import FAST
+
+    targets = {"multi": np.arange(len(y)) % 3, "reg": rng.randn(len(y))}
+    for name, target in targets.items():
+        enc = textcnn.TextCNNEncoder(
+            **{**FAST, "embeddings": vec, "embedding_mode": "multichannel"}
+        ).fit(X, target)
+        enc.save(tmp_path / name)
+        loaded = textcnn.load(tmp_path / name)
+        np.testing.assert_array_equal(loaded.transform(X), enc.transform(X))
+        assert loaded.embeddings == str(vec)
+
+
+def _rewrite(src, dst, change):
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for item in zin.infolist():
+            zout.writestr(item.filename, change(item.filename, zin.read(item.filename)))
+
+
+@pytest.mark.parametrize("make", ["cnn"], indirect=True)
+def test_damaged_files_are_refused(fitted, tmp_path):
+    enc, _ = fitted
+    good = tmp_path / "good.textcnn"
+    enc.save(good)
+    raw = good.read_bytes()
+    (tmp_path / "truncated").write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ValueError, match="truncated"):
+        textcnn.load(tmp_path / "truncated")
+
+    def flip_weights(name, blob):
+        return blob[:-20] + bytes(b ^ 1 for b in blob[-20:]) if name == "tensors.npz" else blob
+
+    _rewrite(good, tmp_path / "tampered", flip_weights)
+    with pytest.raises(ValueError, match="checksum mismatch in tensors.npz"):
+        textcnn.load(tmp_path / "tampered")
+
+    def bump_version(name, blob):
+        if name != "manifest.json":
+            return blob
+        manifest = json.loads(blob)
+        manifest["format_version"] = 99
+        return json.dumps(manifest).encode()
+
+    _rewrite(good, tmp_path / "future", bump_version)
+    with pytest.raises(ValueError, match="format version 99"):
+        textcnn.load(tmp_path / "future")
+
+    pd.DataFrame({"a": [1]}).to_csv(tmp_path / "data.csv")
+    with pytest.raises(ValueError, match="not a textcnn model file"):
+        textcnn.load(tmp_path / "data.csv")
+    with pytest.raises(FileNotFoundError):
+        textcnn.load(tmp_path / "missing.textcnn")

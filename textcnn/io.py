@@ -1,0 +1,257 @@
+"""Files: atomic writes, and model files that run no code when loaded (zip + JSON + npz)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it replaces ``path``.
+
+    On any error (or Ctrl-C) the temporary file is removed and ``path`` is untouched,
+    so readers never see a half-written file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The final destination.
+
+    Yields
+    ------
+    pathlib.Path
+        Where to write.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("done")
+    >>> target.read_text()
+    'done'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` atomically (UTF-8)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
+    """``open`` a temporary file that replaces ``path`` when the block succeeds."""
+    with atomic_path(path) as tmp, open(tmp, mode) as fh:
+        yield fh
+
+
+# ---------------------------------------------------------------------------- model files
+MODEL_FORMAT = "textcnn-model"
+MODEL_FORMAT_VERSION = 1
+_MEMBERS = ("vocabularies.json", "tensors.npz")
+
+
+def _jsonable(value: Any) -> Any:
+    """Parameters as JSON: plain values kept, tuples as lists, objects as their repr."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return {"repr": repr(value)}
+
+
+def save_model(
+    encoder: Any, path: str | os.PathLike[str], metrics: dict[str, float] | None = None
+) -> None:
+    """Write a fitted encoder to a model file that runs no code when loaded.
+
+    The file is a zip of ``manifest.json`` (format version, class, parameters,
+    fitted attributes, sha256 of the other members), ``vocabularies.json`` and
+    ``tensors.npz`` (the networks' weights, read back with ``allow_pickle=False``).
+
+    Parameters
+    ----------
+    encoder : TextCNNEncoder or TextRNNEncoder
+        A fitted encoder.
+    path : str or os.PathLike
+        Destination, written atomically.
+    metrics : dict of str to float or None, default=None
+        Figures to keep with the model (e.g. out-of-fold accuracy), shown by
+        ``textcnn info``.
+    """
+    from . import __version__
+
+    tensors: dict[str, np.ndarray] = {}
+    nets = []
+    for c, models in enumerate(encoder.models_):
+        column = []
+        for m, net in enumerate(models):
+            for name, tensor in net.module.state_dict().items():
+                tensors[f"{c}/{m}/{name}"] = tensor.detach().cpu().numpy()
+            column.append(
+                {
+                    "task": net.task,
+                    "target_mean": net.target_mean,
+                    "target_scale": net.target_scale,
+                    "best_epoch": net.best_epoch,
+                }
+            )
+        nets.append(column)
+    buf = io.BytesIO()
+    np.savez(buf, **tensors)
+    blobs = {
+        "vocabularies.json": json.dumps(encoder.vocabularies_, ensure_ascii=False).encode(),
+        "tensors.npz": buf.getvalue(),
+    }
+    names = getattr(encoder, "feature_names_in_", None)
+    classes = getattr(encoder, "classes_", None)
+    manifest = {
+        "format": MODEL_FORMAT,
+        "format_version": MODEL_FORMAT_VERSION,
+        "textcnn_version": __version__,
+        "class": type(encoder).__name__,
+        "params": {k: _jsonable(v) for k, v in encoder.get_params().items()},
+        "embedding_mode": encoder._effective_mode(),
+        "n_features_in": int(encoder.n_features_in_),
+        "feature_names_in": None if names is None else [str(n) for n in names],
+        "target_type": encoder.target_type_,
+        "classes": None if classes is None else classes.tolist(),
+        "embedding_coverage": encoder.embedding_coverage_,
+        "networks": nets,
+        "metrics": metrics or {},
+        "sha256": {k: hashlib.sha256(v).hexdigest() for k, v in blobs.items()},
+    }
+    with atomic_path(path) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False))
+            for name, blob in blobs.items():
+                zf.writestr(name, blob)
+
+
+def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and check a model file's manifest (format, version, checksums).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file written by :func:`save_model`.
+
+    Returns
+    -------
+    dict
+        The manifest, plus the verified member blobs under ``"_blobs"``.
+
+    Raises
+    ------
+    ValueError
+        Not a textcnn model file, truncated or tampered with, or a format version
+        this release cannot read.
+    FileNotFoundError
+        No such file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"model file not found: {path}")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            manifest = json.loads(zf.read("manifest.json"))
+            blobs = {name: zf.read(name) for name in _MEMBERS}
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, EOFError, OSError) as exc:
+        raise ValueError(f"{path}: not a textcnn model file, or truncated ({exc})") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != MODEL_FORMAT:
+        raise ValueError(f"{path}: not a textcnn model file (no {MODEL_FORMAT!r} manifest)")
+    version = manifest.get("format_version")
+    if version != MODEL_FORMAT_VERSION:
+        raise ValueError(
+            f"{path}: model format version {version!r}; this textcnn reads version "
+            f"{MODEL_FORMAT_VERSION} (saved by textcnn {manifest.get('textcnn_version')})"
+        )
+    for name, blob in blobs.items():
+        if hashlib.sha256(blob).hexdigest() != manifest.get("sha256", {}).get(name):
+            raise ValueError(f"{path}: checksum mismatch in {name}: the file is damaged")
+    manifest["_blobs"] = blobs
+    return manifest
+
+
+def load_model(path: str | os.PathLike[str]) -> Any:
+    """Load an encoder saved by :func:`save_model` (on the CPU, ready to ``transform``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The model file.
+
+    Returns
+    -------
+    TextCNNEncoder or TextRNNEncoder
+        The fitted encoder.
+    """
+    import torch
+
+    from . import _encoders, _training
+    from ._nn import WordEmbedding
+
+    manifest = read_manifest(path)
+    classes = {
+        "TextCNNEncoder": _encoders.TextCNNEncoder,
+        "TextRNNEncoder": _encoders.TextRNNEncoder,
+    }
+    cls = classes.get(manifest["class"])
+    if cls is None:
+        raise ValueError(f"{path}: unknown encoder class {manifest['class']!r}")
+    params = {
+        k: (None if isinstance(v, dict) else tuple(v) if isinstance(v, list) else v)
+        for k, v in manifest["params"].items()
+    }
+    encoder = cls(**params)
+    encoder.n_features_in_ = manifest["n_features_in"]
+    if manifest["feature_names_in"] is not None:
+        encoder.feature_names_in_ = np.asarray(manifest["feature_names_in"], dtype=object)
+    encoder.target_type_ = manifest["target_type"]
+    if manifest["classes"] is not None:
+        encoder.classes_ = np.asarray(manifest["classes"])
+    encoder.embedding_coverage_ = manifest["embedding_coverage"]
+    encoder.vocabularies_ = json.loads(manifest["_blobs"]["vocabularies.json"])
+    with np.load(io.BytesIO(manifest["_blobs"]["tensors.npz"]), allow_pickle=False) as npz:
+        tensors = {k: torch.from_numpy(npz[k]) for k in npz.files}
+    mode = manifest["embedding_mode"]
+    encoder.models_ = []
+    for c, column in enumerate(manifest["networks"]):
+        nets = []
+        for m, info in enumerate(column):
+            state = {k.split("/", 2)[2]: v for k, v in tensors.items() if k.startswith(f"{c}/{m}/")}
+            vocab, dim = state["embedding.tuned.weight"].shape
+            placeholder = None if mode == "rand" else torch.zeros(vocab, dim)
+            module = encoder._build_module(
+                WordEmbedding(vocab, dim, mode, placeholder), state["output.weight"].shape[0]
+            )
+            module.load_state_dict(state, strict=True)
+            nets.append(_training.FittedNet(module.eval(), **info))
+        encoder.models_.append(nets)
+    return encoder
