@@ -55,9 +55,18 @@ def _kinds():
     return {
         "cnn": lambda **kw: TextCNNEncoder(**{**FAST, **kw}),
         "bigru": lambda **kw: TextRNNEncoder(**{**FAST_RNN, "cell": "gru", **kw}),
-        "bilstm": lambda **kw: TextRNNEncoder(**{**FAST_RNN, "cell": "lstm", **kw}),
+        "bilstm": lambda **kw: TextRNNEncoder(
+            **{**FAST_RNN, "cell": "lstm", "hidden_size": 16, "max_epochs": 8, **kw}
+        ),
         "char-cnn": lambda **kw: TextCNNEncoder(
-            **{**FAST, "level": "char", "kernel_sizes": (3, 5), **kw}
+            **{
+                **FAST,
+                "level": "char",
+                "kernel_sizes": (3, 5),
+                "n_filters": 16,
+                "max_epochs": 8,
+                **kw,
+            }
         ),
     }
 

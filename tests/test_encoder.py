@@ -275,3 +275,14 @@ def test_wrong_columns_and_unfitted(binary_data):
 def test_public_api():
     assert textcnn.__all__ == ["TextCNNEncoder", "TextRNNEncoder", "load", "__version__"]
     assert TextCNNEncoder().get_params()["cv"] == 5
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU fallback")
+def test_model_fitted_for_cuda_transforms_on_a_cpu_only_machine(binary_data):
+    X, y = binary_data
+    enc = TextCNNEncoder(**FAST).fit(X, y)
+    expected = enc.transform(X)
+    enc.set_params(device="cuda")  # as if it had been fitted on a GPU machine
+    np.testing.assert_array_equal(enc.transform(X), expected)
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        enc.fit(X, y)

@@ -195,7 +195,7 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
         itos = _text.build_vocabulary(docs, self.min_count)
         if vectors is None:
             return itos, None, None
-        if vectors == "train":  # a word2vec / fastText model trained on this column
+        if isinstance(vectors, str):  # "train": word2vec / fastText trained on this column
             vectors, _ = _embeddings.resolve_vectors(
                 self.embeddings, docs, self.embedding_dim, seed
             )
@@ -297,7 +297,6 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
                 models = [_training.train(build, ids, lengths, y_enc, task, cfg, refit_seed)]
             self.vocabularies_.append(itos)
             self.models_.append(models)
-        self._device = device
         return np.hstack(blocks) if oof else None
 
     def _output_columns(self, pred: np.ndarray) -> np.ndarray:
@@ -371,8 +370,9 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "models_")
         columns = self._texts(X, reset=False)
-        device = getattr(self, "_device", "cpu")
-        if device.startswith("cuda") and not torch.cuda.is_available():
+        try:
+            device = _training.resolve_device(self.device)
+        except ValueError:  # fitted with device="cuda", used where there is no GPU
             device = "cpu"
         blocks = []
         for texts, itos, models in zip(columns, self.vocabularies_, self.models_, strict=True):
