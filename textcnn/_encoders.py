@@ -28,7 +28,7 @@ _TARGET_TYPES = ("auto", "binary", "multiclass", "continuous")
 
 #: Settings of the character-level CNN used by the CLI's ``--kind char`` and the benchmarks.
 CHAR_CNN_PARAMS = dict(
-    level="char", embedding_dim=32, kernel_sizes=(3, 5, 7), n_filters=128, max_length=500
+    level="char", embedding_dim=16, kernel_sizes=(3, 5, 7), n_filters=64, max_length=300
 )
 _MAX_SEED = 2**31 - 1
 
@@ -605,7 +605,7 @@ class TextRNNEncoder(_TextEncoderBase):
         Recurrent cell.
     bidirectional : bool, default=True
         Read each text in both directions.
-    hidden_size : int, default=100
+    hidden_size : int, default=64
         Units per direction.
     num_layers : int, default=1
         Stacked recurrent layers.
@@ -632,7 +632,7 @@ class TextRNNEncoder(_TextEncoderBase):
         *,
         cell: str = "gru",
         bidirectional: bool = True,
-        hidden_size: int = 100,
+        hidden_size: int = 64,
         num_layers: int = 1,
         dropout: float = 0.5,
         embeddings: Any = "glove-6b-50d",
