@@ -110,11 +110,13 @@ class _FastText:
         return self
 
     def predict(self, texts):
-        labels, probs = self.model.predict([" ".join(str(t).split()) for t in texts], k=-1)
+        # The low-level call: fasttext-wheel's predict() garbles probabilities on NumPy 2.
         out = np.zeros((len(texts), len(self.classes)))
         index = {f"__label__{c}": i for i, c in enumerate(self.classes)}
-        for row, (ls, ps) in enumerate(zip(labels, probs, strict=True)):
-            for lab, p in zip(ls, ps, strict=True):
+        for row, text in enumerate(texts):
+            for p, lab in self.model.f.predict(
+                " ".join(str(text).split()) + "\n", -1, 0.0, "strict"
+            ):
                 out[row, index[lab]] = p
         return out
 
@@ -132,7 +134,8 @@ def run_one(dataset: str, model: str, cv: int, seed: int, max_rows: int | None) 
         frame = frame.sample(n=min(max_rows, len(frame)), random_state=seed).reset_index(drop=True)
     texts = frame[text_col].fillna("").astype(str).tolist()
     regression = task == "regression"
-    y = frame[target_col].to_numpy(dtype=float if regression else object)
+    y = frame[target_col].to_numpy(dtype=float) if regression else frame[target_col].astype(str)
+    y = np.asarray(y)
     classes = None if regression else np.unique(y)
     splitter = (KFold if regression else StratifiedKFold)(cv, shuffle=True, random_state=seed)
     folds = list(splitter.split(texts, y))
@@ -216,12 +219,15 @@ def chart(rows: list[dict], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
     ok = [r for r in rows if "mean" in r]
     names = list(dict.fromkeys(r["dataset"] for r in ok))
-    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.4), squeeze=False)
+    ncols = 4
+    nrows = -(-len(names) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 3.0 * nrows), squeeze=False)
     colors = dict(zip(MODELS, plt.cm.tab10.colors, strict=False))
-    for ax, name in zip(axes[0], names, strict=True):
+    for ax, name in zip(axes.flat, names, strict=False):
         for r in (r for r in ok if r["dataset"] == name):
             ax.errorbar(
                 r["fit_seconds"],
@@ -232,13 +238,21 @@ def chart(rows: list[dict], path: Path) -> None:
                 label=r["model"],
             )
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_title(name)
         ax.set_xlabel("fit_transform s (log)")
+        ax.set_ylabel("R²" if name == "wine" else "accuracy")
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("accuracy (R² for wine)")
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(MODELS), frameon=False)
-    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    for ax in axes.flat[len(names) :]:
+        ax.axis("off")
+    handles = [
+        plt.Line2D([], [], marker="o", ls="", color=colors[m], label=m)
+        for m in MODELS
+        if any(r["model"] == m for r in ok)
+    ]
+    fig.legend(handles=handles, loc="lower right", ncol=2, frameon=False)
+    fig.suptitle("Out-of-fold score vs fit time (5-fold, same folds for every model)")
+    fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
 
@@ -251,10 +265,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-rows", type=int, default=None, help="subsample each dataset")
     parser.add_argument("--out", default=str(RESULTS / "compare"))
+    parser.add_argument(
+        "--merge", action="store_true", help="replace these rows in the existing results"
+    )
+    parser.add_argument("--chart-only", action="store_true", help="redraw from the JSON")
     parser.add_argument("--one", nargs=2, metavar=("DATASET", "MODEL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run_one(*args.one, args.cv, args.seed, args.max_rows)))
+        return
+    if args.chart_only:
+        chart(json.loads(Path(args.out + ".json").read_text()), Path(args.out + ".png"))
         return
     rows = []
     for name in args.datasets.split(","):
@@ -280,6 +301,10 @@ def main() -> None:
                 row = json.loads(proc.stdout.strip().splitlines()[-1])
             rows.append(row)
             print(table([row]).splitlines()[-1], flush=True)
+    if args.merge and Path(args.out + ".json").exists():
+        new = {(r["dataset"], r["model"]): r for r in rows}
+        old = json.loads(Path(args.out + ".json").read_text())
+        rows = [new.pop((r["dataset"], r["model"]), r) for r in old] + list(new.values())
     md = table(rows)
     header = (
         f"Comparison, {date.today()}, {platform.machine()} {os.cpu_count()} cores, "

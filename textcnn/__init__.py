@@ -1,11 +1,34 @@
 """textcnn: cross-fitted text-CNN features for scikit-learn.
 
-Public API: :class:`TextCNNEncoder`, :class:`TextRNNEncoder`, :func:`load` and ``__version__``.
+Public API: :class:`TextCNNEncoder`, :class:`TextRNNEncoder`, :func:`load` and
+``__version__``. The encoders (and with them torch) are imported on first use, so
+``import textcnn`` and ``textcnn --help`` stay fast.
 """
 
-from ._encoders import TextCNNEncoder, TextRNNEncoder
-from .io import load_model as load
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 __all__ = ["TextCNNEncoder", "TextRNNEncoder", "load", "__version__"]
+
+if TYPE_CHECKING:  # for type checkers and IDEs
+    from ._encoders import TextCNNEncoder, TextRNNEncoder
+    from .io import load_model as load
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("TextCNNEncoder", "TextRNNEncoder"):
+        from . import _encoders
+
+        return getattr(_encoders, name)
+    if name == "load":
+        from .io import load_model
+
+        return load_model
+    raise AttributeError(f"module 'textcnn' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
