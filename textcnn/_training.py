@@ -366,5 +366,5 @@ def predict(
     finally:
         net.module.to("cpu")
     if net.task == CLASSIFICATION:
-        return torch.softmax(scores, dim=1).numpy()
+        return torch.softmax(scores.double(), dim=1).numpy()  # float64: rows sum to 1
     return scores.numpy() * net.target_scale + net.target_mean
