@@ -6,12 +6,10 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import gzip
 import logging
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,133 +20,6 @@ KINDS = ("cnn", "bigru", "bilstm", "char")
 
 class UserError(Exception):
     """A problem with the user's input: reported as one line, exit code 1."""
-
-
-# ----------------------------------------------------------------------------- tables
-def _is_parquet(path: Path) -> bool:
-    return path.suffix.lower() in (".parquet", ".pq")
-
-
-def _sniff_sep(path: Path, encoding: str) -> str:
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
-    with opener(path, "rt", encoding=encoding, newline="") as fh:
-        sample = fh.read(65536)
-    if not sample.strip():
-        raise UserError(f"{path}: the file is empty")
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
-    except csv.Error:
-        return ","
-
-
-def _check_columns(path: Path, available: Sequence[str], wanted: Sequence[str]) -> None:
-    missing = [c for c in wanted if c not in available]
-    if missing:
-        shown = ", ".join(map(str, list(available)[:20]))
-        raise UserError(f"{path}: no column {missing[0]!r} (columns: {shown})")
-
-
-def read_chunks(
-    path: Path,
-    columns: Sequence[str] | None,
-    required: Sequence[str],
-    text_columns: Sequence[str],
-    chunksize: int | None,
-    sep: str | None,
-    encoding: str,
-) -> Iterator[Any]:
-    """Yield DataFrames from a CSV (optionally gzip'd) or Parquet file.
-
-    ``columns`` are read (None: all); each of ``required`` must exist. Text columns
-    are read as strings (so "007" stays "007"); empty cells become NaN, which the
-    encoders read as "". With ``chunksize=None`` one DataFrame holds the whole file.
-    """
-    import pandas as pd
-
-    if not path.is_file():
-        raise UserError(f"{path}: no such file")
-    if path.stat().st_size == 0:
-        raise UserError(f"{path}: the file is empty")
-    if _is_parquet(path):
-        import pyarrow.parquet as pq
-
-        try:
-            pfile = pq.ParquetFile(path)
-        except Exception as exc:
-            raise UserError(f"{path}: not a readable Parquet file ({exc})") from exc
-        _check_columns(path, pfile.schema_arrow.names, required)
-        if pfile.metadata.num_rows == 0:
-            raise UserError(f"{path}: no data rows")
-        cols = None if columns is None else list(columns)
-        for batch in pfile.iter_batches(batch_size=chunksize or 1 << 30, columns=cols):
-            yield batch.to_pandas()
-        return
-    try:
-        sep = sep or _sniff_sep(path, encoding)
-        header = pd.read_csv(path, sep=sep, encoding=encoding, nrows=0).columns.tolist()
-        _check_columns(path, header, required)
-        reader = pd.read_csv(
-            path,
-            sep=sep,
-            encoding=encoding,
-            usecols=None if columns is None else list(columns),
-            dtype={c: str for c in text_columns},
-            chunksize=chunksize,
-        )
-        if chunksize is None:
-            if reader.empty:
-                raise UserError(f"{path}: no data rows")
-            yield reader
-            return
-        with reader:
-            yield from reader
-    except UnicodeDecodeError as exc:
-        hint = "cp1252" if encoding.lower().replace("-", "") == "utf8" else "utf-8"
-        raise UserError(
-            f"{path}: cannot decode byte {exc.object[exc.start : exc.start + 1]!r} at position "
-            f"{exc.start} as {encoding}; try --encoding {hint} (or latin-1)"
-        ) from exc
-    except pd.errors.EmptyDataError as exc:
-        raise UserError(f"{path}: the file is empty") from exc
-    except pd.errors.ParserError as exc:
-        raise UserError(f"{path}: cannot parse as CSV ({exc}); try --sep") from exc
-
-
-class TableWriter:
-    """Append DataFrame chunks to a CSV (``.csv``, ``.tsv``, ``.csv.gz``) or Parquet file."""
-
-    def __init__(self, path: Path, final_name: Path) -> None:
-        self.path = path
-        self.parquet = _is_parquet(final_name)
-        self.sep = "\t" if ".tsv" in final_name.suffixes else ","
-        self.gzip = final_name.suffix.lower() == ".gz"
-        self._writer: Any = None
-        self._fh: Any = None
-
-    def write(self, frame: Any) -> None:
-        """Append one chunk."""
-        if self.parquet:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            if self._writer is None:
-                self._writer = pq.ParquetWriter(self.path, table.schema)
-            self._writer.write_table(table)
-            return
-        if self._fh is None:
-            opener = gzip.open if self.gzip else open
-            self._fh = opener(self.path, "wt", encoding="utf-8", newline="")
-            frame.to_csv(self._fh, sep=self.sep, index=False)
-        else:
-            frame.to_csv(self._fh, sep=self.sep, index=False, header=False)
-
-    def close(self) -> None:
-        """Flush and close."""
-        if self._writer is not None:
-            self._writer.close()
-        if self._fh is not None:
-            self._fh.close()
 
 
 def _check_output(path: Path, force: bool) -> None:
@@ -229,7 +100,7 @@ def cmd_fit_transform(args: argparse.Namespace) -> int:
     """Train on TRAIN, write the out-of-fold features and the model."""
     import pandas as pd
 
-    from .io import atomic_path, save_model
+    from .io import TableWriter, atomic_path, read_chunks, save_model
 
     src, out, model_out = Path(args.train), Path(args.out), Path(args.model_out)
     _check_output(out, args.force)
@@ -274,7 +145,7 @@ def cmd_transform(args: argparse.Namespace) -> int:
     """Apply a saved model to DATA, chunk by chunk (bounded memory)."""
     from tqdm.auto import tqdm
 
-    from .io import atomic_path, load_model
+    from .io import TableWriter, atomic_path, load_model, read_chunks
 
     src, out = Path(args.data), Path(args.out)
     _check_output(out, args.force)
