@@ -50,7 +50,7 @@ def test_each_row_predicted_by_a_model_that_did_not_train_on_it(binary_data, mon
     real = textcnn._crossfit.cross_fit
     log = {"trained": {}, "predicted": []}
 
-    def spy(folds, n, fit_fold, predict_fold, progress=False):
+    def spy(folds, n, fit_fold, predict_fold, progress=False, n_jobs=None):
         def fit(i, rows):
             log["trained"][i] = set(rows.tolist())
             return fit_fold(i, rows), i
@@ -61,7 +61,7 @@ def test_each_row_predicted_by_a_model_that_did_not_train_on_it(binary_data, mon
             log["predicted"].extend(rows.tolist())
             return predict_fold(net, rows)
 
-        oof, models = real(folds, n, fit, pred, progress)
+        oof, models = real(folds, n, fit, pred, progress, n_jobs)
         return oof, [m for m, _ in models]
 
     monkeypatch.setattr(textcnn._crossfit, "cross_fit", spy)

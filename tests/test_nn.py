@@ -92,3 +92,57 @@ def test_masked_max_ignores_padding_steps():
 def test_rnn_rejects_unknown_cell():
     with pytest.raises(ValueError, match="cell"):
         TextRNN(WordEmbedding(5, 2, "rand"), 2, cell="transformer")
+
+
+def _reference_cnn_features(model: TextCNN, ids: torch.Tensor, lengths: torch.Tensor):
+    """Kim's CNN written the textbook way: one wide conv1d per width, masked max."""
+    x = model.embedding(ids).transpose(1, 2)
+    pooled = []
+    for k, conv in zip(model.kernel_sizes, model.convs, strict=True):
+        h = torch.relu(conv(x))
+        mask = conv_output_mask(lengths, ids.shape[1], k)
+        pooled.append(h.masked_fill(~mask[:, None, :], 0.0).amax(dim=2))
+    return torch.cat(pooled, dim=1)
+
+
+@pytest.mark.parametrize("mode", ["rand", "multichannel"])
+def test_stacked_cnn_equals_one_conv_per_width(mode):
+    torch.manual_seed(0)
+    pretrained = torch.randn(30, 6)
+    pretrained[0] = 0  # PAD row, as build_matrix makes it
+    model = TextCNN(WordEmbedding(30, 6, mode, pretrained), 2, kernel_sizes=(4, 2, 3), n_filters=5)
+    ids = torch.randint(1, 30, (4, 7))
+    lengths = torch.tensor([7, 3, 1, 0])
+    for row, n in enumerate(lengths.tolist()):
+        ids[row, n:] = 0
+    got = model.features(ids, lengths)
+    want = _reference_cnn_features(model, ids, lengths)
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
+    (grad_got,) = torch.autograd.grad(got.square().sum(), model.convs[0].weight)
+    (grad_want,) = torch.autograd.grad(want.square().sum(), model.convs[0].weight)
+    torch.testing.assert_close(grad_got, grad_want, rtol=1e-4, atol=1e-6)
+
+
+def test_mixed_precision_only_on_cuda(monkeypatch):
+    from textcnn._training import amp_dtype
+
+    assert amp_dtype("cpu") is None
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    assert amp_dtype("cuda") == torch.bfloat16
+    assert amp_dtype("cuda:1") == torch.bfloat16
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    assert amp_dtype("cuda") == torch.float16  # older GPUs: fp16 with a GradScaler
+
+
+def test_trained_network_is_returned_on_cpu_in_eval_mode():
+    from textcnn._training import TrainConfig, train
+
+    rng = np.random.RandomState(0)
+    ids = rng.randint(1, 20, size=(40, 6))
+    lengths = np.full(40, 6)
+    y = rng.randint(0, 2, size=40)
+    cfg = TrainConfig(max_epochs=2, batch_size=8, early_stopping=False)
+    net = train(lambda: MODULES["cnn"](), ids, lengths, y, "classification", cfg, seed=0)
+    assert not net.module.training
+    assert {p.device.type for p in net.module.parameters()} == {"cpu"}
+    assert net.best_epoch == 2

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.model_selection import (
     GroupKFold,
     KFold,
@@ -100,12 +101,25 @@ def make_folds(
     return folds
 
 
+def _fit_predict(
+    fit_fold: Callable[[int, np.ndarray], Any],
+    predict_fold: Callable[[Any, np.ndarray], np.ndarray],
+    i: int,
+    train_idx: np.ndarray,
+    test_idx: np.ndarray,
+) -> tuple[Any, np.ndarray]:
+    """One fold's job (runs in a joblib worker when ``n_jobs`` asks for it)."""
+    model = fit_fold(i, train_idx)
+    return model, np.asarray(predict_fold(model, test_idx))
+
+
 def cross_fit(
     folds: Sequence[tuple[np.ndarray, np.ndarray]],
     n_samples: int,
     fit_fold: Callable[[int, np.ndarray], Any],
     predict_fold: Callable[[Any, np.ndarray], np.ndarray],
     progress: bool = False,
+    n_jobs: int | None = None,
 ) -> tuple[np.ndarray, list[Any]]:
     """Out-of-fold predictions: each row predicted once, by a model that never saw it.
 
@@ -121,6 +135,11 @@ def cross_fit(
         Predicts the held-out rows.
     progress : bool, default=False
         Show a tqdm bar over folds.
+    n_jobs : int or None, default=None
+        Folds trained at once, by joblib (None: one, unless a
+        ``joblib.parallel_config`` context says otherwise, e.g. the Dask backend).
+        Each fold's result depends only on its own seed, so any ``n_jobs`` gives the
+        same models up to floating-point summation order.
 
     Returns
     -------
@@ -132,11 +151,14 @@ def cross_fit(
     oof: np.ndarray | None = None
     written = np.zeros(n_samples, dtype=np.int64)
     models = []
-    for i, (train_idx, test_idx) in enumerate(
-        tqdm(folds, desc="folds", leave=False, disable=None if progress else True)
-    ):
-        model = fit_fold(i, train_idx)
-        pred = np.asarray(predict_fold(model, test_idx))
+    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_predict)(fit_fold, predict_fold, i, train_idx, test_idx)
+        for i, (train_idx, test_idx) in enumerate(folds)
+    )
+    bar = tqdm(
+        jobs, total=len(folds), desc="folds", leave=False, disable=None if progress else True
+    )
+    for i, ((train_idx, test_idx), (model, pred)) in enumerate(zip(folds, bar, strict=True)):
         if oof is None:
             oof = np.full((n_samples, pred.shape[1]), np.nan, dtype=np.float64)
         oof[test_idx] = pred

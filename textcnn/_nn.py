@@ -133,16 +133,63 @@ class TextCNN(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.output = nn.Linear(n_filters * len(self.kernel_sizes), n_outputs)
 
+    def stacked_weight(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """All filters as one matrix over windows of the widest kernel.
+
+        A width-``k`` filter is left-padded with zeros to width ``K = max(kernel_sizes)``,
+        so every filter's window *ends* at the same position: output ``t`` of the wide
+        width-``K`` convolution equals output ``t`` of each filter's own wide convolution.
+
+        Returns
+        -------
+        weight : Tensor of shape (K * C, n_kernels * F)
+            Rows ordered (offset, channel), matching :meth:`windows`.
+        bias : Tensor of shape (n_kernels * F,)
+        """
+        widest = max(self.kernel_sizes)
+        weight = torch.cat(
+            [
+                nn.functional.pad(conv.weight, (widest - k, 0))
+                for k, conv in zip(self.kernel_sizes, self.convs, strict=True)
+            ],
+            dim=0,
+        )  # (n_kernels * F, C, K)
+        bias = torch.cat([conv.bias for conv in self.convs])
+        return weight.permute(2, 1, 0).reshape(-1, weight.shape[0]), bias
+
+    def windows(self, ids: torch.Tensor) -> torch.Tensor:
+        """Embedded windows of the widest kernel, (N, L + K - 1, K * C) (a strided view)."""
+        widest = max(self.kernel_sizes)
+        x = self.embedding(nn.functional.pad(ids, (widest - 1, widest - 1)))  # (N, L+2K-2, C)
+        win = x.unfold(1, widest, 1)  # (N, L + K - 1, C, K)
+        return win.transpose(2, 3).reshape(ids.shape[0], -1, widest * x.shape[2])
+
+    def pool(self, h: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """ReLU'd activations (N, T, n_kernels * F) -> masked max (N, n_kernels * F).
+
+        Output ``t`` of a width-``k`` filter is valid while ``t < length + k - 1`` (see
+        :func:`conv_output_mask`); later positions see only batch padding.
+        """
+        n, steps, channels = h.shape
+        h = h.view(n, steps, len(self.kernel_sizes), channels // len(self.kernel_sizes))
+        positions = torch.arange(steps, device=h.device)  # (T,)
+        ends = lengths[:, None] + torch.tensor(self.kernel_sizes, device=h.device) - 1
+        mask = positions[None, :, None] < ends[:, None, :]  # (N, T, n_kernels)
+        # ReLU output is >= 0, so zeroing invalid positions masks them for the max.
+        # Without autograd, in place: these are the largest tensors of the forward pass.
+        fill = h.masked_fill if torch.is_grad_enabled() else h.masked_fill_
+        return fill(~mask[..., None], 0.0).amax(dim=1).reshape(n, channels)
+
     def features(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """Pooled filter activations (N, n_filters * len(kernel_sizes))."""
-        x = self.embedding(ids).transpose(1, 2)  # (N, C, L)
-        pooled = []
-        for k, conv in zip(self.kernel_sizes, self.convs, strict=True):
-            h = torch.relu(conv(x))  # (N, F, L + k - 1)
-            mask = conv_output_mask(lengths, ids.shape[1], k)  # (N, L + k - 1)
-            # ReLU output is >= 0, so zeroing padded positions masks them for the max.
-            pooled.append(h.masked_fill(~mask[:, None, :], 0.0).amax(dim=2))  # (N, F)
-        return torch.cat(pooled, dim=1)  # (N, F * len(kernel_sizes))
+        """Pooled filter activations (N, n_filters * len(kernel_sizes)).
+
+        All filter widths run as **one** matrix product over im2col windows (1.2-1.3x
+        faster on CPU than one ``conv1d`` per width; see ``benchmarks/speed.py``).
+        """
+        weight, bias = self.stacked_weight()
+        win = self.windows(ids)  # (N, T, K * C)
+        h = torch.addmm(bias, win.reshape(-1, win.shape[2]), weight).relu_()
+        return self.pool(h.view(win.shape[0], win.shape[1], -1), lengths)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Scores (N, n_outputs)."""

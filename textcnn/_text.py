@@ -127,6 +127,8 @@ def encode(
     lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
     width = max(1, int(lengths.max(initial=0)))
     ids = np.zeros((len(docs), width), dtype=np.int32)
-    for row, doc in enumerate(docs):
-        ids[row, : len(doc)] = [stoi.get(w, UNK) for w in doc]
+    flat = np.fromiter(
+        (stoi.get(w, UNK) for doc in docs for w in doc), dtype=np.int32, count=int(lengths.sum())
+    )
+    ids[np.arange(width)[None, :] < lengths[:, None]] = flat  # row-major: each row's prefix
     return ids, lengths

@@ -64,6 +64,7 @@ def make_encoder(args: argparse.Namespace) -> Any:
         batch_size=args.batch_size,
         lr=args.lr,
         device=args.device,
+        n_jobs=args.n_jobs,
         random_state=args.seed,
         target_type=args.target_type,
         refit=args.refit,
@@ -312,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--lr", type=float, default=1e-3)
     fit.add_argument("--max-length", type=int, default=None, help="tokens kept per text")
     fit.add_argument("--device", default="auto", help="auto, cpu, cuda")
+    fit.add_argument("--n-jobs", type=int, default=None, help="folds trained at once (joblib)")
     fit.add_argument("--seed", type=int, default=0)
     _add_io_options(fit)
     fit.set_defaults(func=cmd_fit_transform)

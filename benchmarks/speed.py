@@ -1,0 +1,248 @@
+"""Speed of the CNN encoder on this machine, against its matmul peak and a naive loop.
+
+Everything is measured in **one run**, so the ratios compare like with like:
+
+- ``peak``: fp32 ``torch.mm`` of 2048x2048 matrices, all threads (the reference);
+- ``naive``: a textbook Kim CNN loop written here -- every sentence padded to the
+  longest, a plain ``DataLoader``, one ``conv1d`` per width, default Adam, default
+  threads -- trained with the same settings (GloVe non-static, batch 50, 2 epochs);
+- ``train``: ``TextCNNEncoder`` training throughput at fixed epochs without early
+  stopping, from the difference of a 1- and a 3-epoch fit (set-up cancels out);
+- ``transform``: rows/s with the 5 fold models averaged, and with ``refit=True``;
+- ``fit_transform``: end-to-end 5-fold OOF on MR with default settings;
+- ``scaling``: fit time at 10k, 30k and 100k rows (MR sentences with one word
+  dropped at random, so no two rows are identical), 2 epochs, no early stopping;
+- ``accuracy`` (``--accuracy``): MR 10-fold OOF accuracy with default settings.
+
+Useful FLOPs count real (unpadded) tokens only: a width-``k`` filter bank costs
+``2 k C F`` per token forward and three times that for a training step (forward,
+input gradient, weight gradient). Usage::
+
+    TEXTCNN_DATA=../shared/data python benchmarks/speed.py [--accuracy]
+
+Prints a table, writes ``benchmarks/results/speed.md`` and appends a dated row to
+``benchmarks/results/speed.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from textcnn import TextCNNEncoder, _embeddings, _text
+from textcnn.datasets import load_mr
+from textcnn.io import write_text_atomic
+
+RESULTS = Path(__file__).parent / "results"
+KERNELS = (3, 4, 5)
+FILTERS = 100
+
+
+def matmul_peak(n: int = 2048, repeats: int = 10) -> float:
+    """Median fp32 GFLOP/s of an ``n x n`` matrix product, all threads."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    torch.mm(a, b)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        torch.mm(a, b)
+        times.append(time.perf_counter() - start)
+    return 2 * n**3 / float(np.median(times)) / 1e9
+
+
+def flops_per_token(channels: int, training: bool) -> float:
+    """Useful FLOPs of the convolutions per real token."""
+    forward = 2 * channels * FILTERS * sum(KERNELS)
+    return 3 * forward if training else forward
+
+
+class NaiveKimCNN(nn.Module):
+    """The textbook loop's model: embedding, one conv1d per width, max over the padded row."""
+
+    def __init__(self, matrix: np.ndarray, n_outputs: int) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding.from_pretrained(torch.from_numpy(matrix), freeze=False)
+        dim = matrix.shape[1]
+        self.convs = nn.ModuleList(nn.Conv1d(dim, FILTERS, k, padding=k - 1) for k in KERNELS)
+        self.dropout = nn.Dropout(0.5)
+        self.output = nn.Linear(FILTERS * len(KERNELS), n_outputs)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        x = self.embedding(ids).transpose(1, 2)
+        pooled = [torch.relu(conv(x)).amax(dim=2) for conv in self.convs]
+        return self.output(self.dropout(torch.cat(pooled, dim=1)))
+
+
+def naive_loop(texts: list[str], y: np.ndarray, epochs: int) -> tuple[float, int]:
+    """Train the textbook way; return seconds per epoch and real tokens per epoch."""
+    docs = _text.tokenize_all(texts)
+    itos = _text.build_vocabulary(docs)
+    vectors, _ = _embeddings.resolve_vectors("glove-6b-50d", [], 50, 0)
+    matrix, _ = _embeddings.build_matrix(itos, vectors, docs, np.random.RandomState(0))
+    ids, lengths = _text.encode(docs, itos, None)  # padded to the longest sentence
+    data = TensorDataset(torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(y))
+    loader = DataLoader(data, batch_size=50, shuffle=True)
+    torch.manual_seed(0)
+    model = NaiveKimCNN(matrix, int(y.max()) + 1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    times = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        model.train()
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            optimizer.step()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times)), int(lengths.sum())
+
+
+def encoder_epoch_seconds(texts: list[str], y: np.ndarray) -> float:
+    """Seconds per training epoch of TextCNNEncoder (difference of 3- and 1-epoch fits)."""
+    seconds = {}
+    for epochs in (1, 3):
+        enc = TextCNNEncoder(
+            refit=True, early_stopping=False, max_epochs=epochs, device="cpu", random_state=0
+        )
+        start = time.perf_counter()
+        enc.fit(texts, y)
+        seconds[epochs] = time.perf_counter() - start
+    return (seconds[3] - seconds[1]) / 2
+
+
+def perturbed(texts: list[str], n_rows: int, seed: int) -> list[str]:
+    """``n_rows`` MR sentences, each with one word dropped at random."""
+    rng = np.random.RandomState(seed)
+    out = []
+    for i in range(n_rows):
+        words = texts[i % len(texts)].split()
+        if len(words) > 1:
+            del words[rng.randint(len(words))]
+        out.append(" ".join(words))
+    return out
+
+
+def timed(fn, *args) -> tuple[float, object]:  # noqa: ANN001
+    """Wall seconds of ``fn(*args)`` and its result."""
+    start = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - start, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accuracy", action="store_true", help="also run MR 10-fold")
+    parser.add_argument("--scaling", default="10000,30000,100000")
+    parser.add_argument("--out", default=str(RESULTS / "speed"))
+    args = parser.parse_args()
+    mr = load_mr()
+    texts, y = mr["text"].tolist(), (mr["label"] == "pos").to_numpy().astype(np.int64)
+    docs = _text.tokenize_all(texts)
+    tokens = int(sum(min(len(d), 400) for d in docs))
+    n = len(texts)
+    row: dict = {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} "
+        f"threads, torch {torch.__version__}",
+    }
+    peak = matmul_peak()
+    row["peak_gflops"] = peak
+
+    naive_s, naive_tokens = naive_loop(texts, y, epochs=2)
+    row["naive_sent_per_s"] = n / naive_s
+    row["naive_gflops"] = naive_tokens * flops_per_token(50, True) / naive_s / 1e9
+
+    epoch_s = encoder_epoch_seconds(texts, y)
+    row["train_sent_per_s"] = n / epoch_s
+    row["train_gflops"] = tokens * flops_per_token(50, True) / epoch_s / 1e9
+
+    enc = TextCNNEncoder(random_state=0)
+    row["fit_transform_s"], oof = timed(enc.fit_transform, texts, y)
+    row["fit_transform_acc"] = float(np.mean((oof[:, 0] > 0.5) == y))
+    big = texts * 3
+    seconds, _ = timed(enc.transform, big)
+    row["transform_folds_rows_per_s"] = len(big) / seconds
+    row["transform_folds_gflops"] = 3 * tokens * 5 * flops_per_token(50, False) / seconds / 1e9
+    refit = TextCNNEncoder(refit=True, random_state=0).fit(texts, y)
+    seconds, _ = timed(refit.transform, big)
+    row["transform_refit_rows_per_s"] = len(big) / seconds
+    row["transform_refit_gflops"] = 3 * tokens * flops_per_token(50, False) / seconds / 1e9
+
+    sizes = [int(s) for s in args.scaling.split(",")]
+    row["scaling_s"] = {}
+    for size in sizes:
+        rows = perturbed(texts, size, seed=size)
+        labels = np.resize(y, size)
+        enc = TextCNNEncoder(
+            refit=True, early_stopping=False, max_epochs=2, device="cpu", random_state=0
+        )
+        row["scaling_s"][str(size)], _ = timed(enc.fit, rows, labels)
+
+    if args.accuracy:
+        enc = TextCNNEncoder(cv=10, random_state=0)
+        row["mr10_s"], oof = timed(enc.fit_transform, texts, y)
+        row["mr10_acc"] = float(np.mean((oof[:, 0] > 0.5) == y))
+
+    table = render(row, sizes)
+    print(table)
+    out = Path(args.out)
+    write_text_atomic(out.with_suffix(".md"), table)
+    with open(out.with_suffix(".jsonl"), "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(row) + "\n")
+
+
+def render(row: dict, sizes: list[int]) -> str:
+    """Markdown table of one run."""
+    peak = row["peak_gflops"]
+
+    def pct(g: float) -> str:
+        return f"{g:.1f} GFLOP/s ({100 * g / peak:.0f}% of peak)"
+
+    scale = row["scaling_s"]
+    speedup = row["train_sent_per_s"] / row["naive_sent_per_s"]
+    lines = [
+        f"Run {row['date']} UTC on {row['machine']}.",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| fp32 matmul peak (2048², all threads) | {peak:.1f} GFLOP/s |",
+        f"| naive loop: training | {row['naive_sent_per_s']:,.0f} sentences/s, "
+        f"{pct(row['naive_gflops'])} |",
+        f"| TextCNNEncoder: training | {row['train_sent_per_s']:,.0f} sentences/s, "
+        f"{pct(row['train_gflops'])} |",
+        f"| speed-up over the naive loop | {speedup:.2f}x |",
+        f"| transform, 5 fold models averaged | {row['transform_folds_rows_per_s']:,.0f} rows/s, "
+        f"{pct(row['transform_folds_gflops'])} |",
+        f"| transform, refit model | {row['transform_refit_rows_per_s']:,.0f} rows/s, "
+        f"{pct(row['transform_refit_gflops'])} |",
+        f"| 5-fold OOF fit_transform on MR, defaults | {row['fit_transform_s']:.1f} s "
+        f"(accuracy {100 * row['fit_transform_acc']:.1f}%) |",
+    ]
+    for size in sizes:
+        per_row = 1e6 * scale[str(size)] / size
+        lines.append(
+            f"| fit, {size:,} rows, 2 epochs | {scale[str(size)]:.1f} s ({per_row:.0f} µs/row) |"
+        )
+    if len(sizes) > 1:
+        ratio = scale[str(sizes[-1])] / scale[str(sizes[0])]
+        lines.append(f"| fit time {sizes[-1]:,} / {sizes[0]:,} rows | {ratio:.2f}x |")
+    if "mr10_acc" in row:
+        lines.append(
+            f"| MR 10-fold OOF accuracy, defaults | {100 * row['mr10_acc']:.1f}% "
+            f"({row['mr10_s']:.0f} s) |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
