@@ -273,8 +273,11 @@ def test_wrong_columns_and_unfitted(binary_data):
 
 
 def test_public_api():
-    assert textcnn.__all__ == ["TextCNNEncoder", "TextRNNEncoder", "load", "__version__"]
+    assert textcnn.__all__ == [
+        "TextCNNEncoder", "TextRNNEncoder", "TfidfLinearEncoder", "load", "__version__",
+    ]  # fmt: skip
     assert TextCNNEncoder().get_params()["cv"] == 5
+    assert textcnn.TfidfLinearEncoder().get_params()["cv"] == 5
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU fallback")
@@ -286,3 +289,36 @@ def test_model_fitted_for_cuda_transforms_on_a_cpu_only_machine(binary_data):
     np.testing.assert_array_equal(enc.transform(X), expected)
     with pytest.raises(ValueError, match="CUDA is not available"):
         enc.fit(X, y)
+
+
+def test_top_ngrams_name_the_words_that_drive_each_class(binary_data):
+    from conftest import NEG, POS
+
+    X, y = binary_data
+    enc = TextCNNEncoder(**{**FAST, "refit": True, "max_epochs": 8, "n_filters": 16}).fit(X, y)
+    table = enc.top_ngrams(X, n_filters=3, n_ngrams=4)
+    assert table.columns.tolist() == [
+        "column", "output", "rank", "filter", "width", "drive", "weight", "mean_activation",
+        "ngrams",
+    ]  # fmt: skip
+    assert table["output"].tolist() == ["pos"] * 3 + ["neg"] * 3
+    assert (table["column"] == "review").all()
+    assert table.groupby("output")["drive"].apply(lambda d: d.is_monotonic_decreasing).all()
+    for output, cues in (("pos", POS), ("neg", NEG)):
+        grams = [g for row in table[table["output"] == output]["ngrams"] for g in row]
+        assert all(1 <= len(g.split()) <= 3 for g in grams)  # widths are 2 and 3
+        hits = sum(any(w in cues for w in g.split()) for g in grams)
+        assert hits >= len(grams) // 2, grams
+
+
+def test_top_ngrams_for_regression_reads_higher_and_lower():
+    rng = np.random.RandomState(0)
+    X = [" ".join(rng.choice(["up", "down", "x", "y", "z"], 6)) for _ in range(150)]
+    y = np.array([t.count("up") - t.count("down") for t in X], dtype=float)
+    enc = TextCNNEncoder(**{**FAST, "refit": True, "max_epochs": 10, "target_type": "continuous"})
+    table = enc.fit(X, y).top_ngrams(X, n_filters=2, n_ngrams=3)
+    assert table["output"].tolist() == ["higher", "higher", "lower", "lower"]
+    top_up = " ".join(table["ngrams"].iloc[0])
+    top_down = " ".join(table["ngrams"].iloc[2])
+    assert top_up.count("up") > top_up.count("down")
+    assert top_down.count("down") > top_down.count("up")

@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from textcnn import TextCNNEncoder, TextRNNEncoder
+from textcnn import TextCNNEncoder, TextRNNEncoder, TfidfLinearEncoder
 
 TINY = dict(
     embeddings=None,
@@ -31,6 +31,7 @@ ESTIMATORS = [
     TextCNNEncoder(n_filters=2, kernel_sizes=(2,), **TINY),
     TextCNNEncoder(n_filters=2, kernel_sizes=(2,), level="char", **TINY),
     TextRNNEncoder(hidden_size=2, **TINY),
+    TfidfLinearEncoder(min_df=1, cv=2, random_state=0),
 ]
 
 

@@ -1,6 +1,7 @@
 """The scikit-learn classes: parameters, validation, target type, composition.
 
-Network kinds differ only in the module they build (:meth:`_TextEncoderBase._build_module`):
+Encoders differ only in how they learn one column (:meth:`_CrossFitEncoder._column_learner`);
+network kinds only in the module they build (:meth:`_TextEncoderBase._build_module`):
 tokenising, embeddings, cross-fitting and training are shared.
 """
 
@@ -53,13 +54,38 @@ def _as_2d(X: Any) -> Any:
     return X
 
 
-class _TextEncoderBase(TransformerMixin, BaseEstimator):
-    """Shared machinery of the cross-fitted text encoders (not public)."""
+class _CrossFitEncoder(TransformerMixin, BaseEstimator):
+    """Cross-fitting shared by every encoder (not public): validation, target, folds.
+
+    A subclass says how to learn one text column -- :meth:`_column_learner` returns a
+    ``fit(rows, seed)`` / ``predict(model, rows)`` pair -- and how to predict new texts
+    (:meth:`_predict_column`); fold assignment, seeding, out-of-fold assembly, output
+    columns and names are here, once.
+    """
 
     _prefix = "text"
 
-    # ------------------------------------------------------------------ subclass hook
-    def _build_module(self, embedding: WordEmbedding, n_outputs: int) -> nn.Module:
+    # ------------------------------------------------------------------ subclass hooks
+    def _fit_setup(self) -> dict[str, Any]:
+        """Per-fit state shared by the columns (device, vectors, ...)."""
+        return {}
+
+    def _column_learner(
+        self,
+        c: int,
+        name: str,
+        texts: list[str],
+        y: np.ndarray,
+        task: str,
+        n_outputs: int,
+        seed: int,
+        setup: dict[str, Any],
+    ) -> tuple[Callable[[np.ndarray, int], Any], Callable[[Any, np.ndarray], np.ndarray]]:
+        """``fit(rows, seed) -> model`` and ``predict(model, rows) -> (len(rows), k)``."""
+        raise NotImplementedError
+
+    def _predict_column(self, c: int, texts: list[str]) -> np.ndarray:
+        """Predictions of column ``c``'s models for new texts, (n, k)."""
         raise NotImplementedError
 
     def _store_params(self, params: dict[str, Any]) -> None:
@@ -68,27 +94,10 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
             if name not in ("self", "__class__"):
                 setattr(self, name, value)
 
-    # ------------------------------------------------------------------ validation
     def _check_params(self) -> None:
         if self.target_type not in _TARGET_TYPES:
             raise ValueError(
                 f"target_type must be one of {_TARGET_TYPES}, got {self.target_type!r}"
-            )
-        if self.level not in _text.LEVELS:
-            raise ValueError(f"level must be one of {_text.LEVELS}, got {self.level!r}")
-        if self.embedding_mode not in EMBEDDING_MODES:
-            raise ValueError(
-                f"embedding_mode must be one of {EMBEDDING_MODES}, got {self.embedding_mode!r}"
-            )
-        for name in ("max_epochs", "batch_size", "embedding_dim", "min_count"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if self.max_length is not None and self.max_length < 1:
-            raise ValueError(f"max_length must be None or >= 1, got {self.max_length!r}")
-        if not 0.0 < self.validation_fraction < 1.0:
-            raise ValueError(
-                f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}"
             )
 
     def _texts(self, X: Any, reset: bool) -> list[list[str]]:
@@ -162,61 +171,6 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
                 )
 
     # ------------------------------------------------------------------ fitting
-    def _train_config(self, device: str) -> _training.TrainConfig:
-        return _training.TrainConfig(
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            weight_decay=self.weight_decay,
-            max_norm=self.max_norm,
-            early_stopping=self.early_stopping,
-            validation_fraction=self.validation_fraction,
-            patience=self.patience,
-            device=device,
-            progress=bool(self.verbose),
-        )
-
-    def _effective_mode(self) -> str:
-        if self.embeddings is None or self.level == "char":
-            return "rand"
-        return self.embedding_mode
-
-    def _tokenize(self, texts: list[str]) -> list[list[str]]:
-        return _text.tokenize_all(texts, self.lowercase, self.level)
-
-    def _prepare_column(
-        self, docs: list[list[str]], vectors: Any, seed: int
-    ) -> tuple[list[str], np.ndarray | None, float | None]:
-        """Vocabulary, pristine embedding matrix and coverage of one tokenised column.
-
-        These steps see only the texts (never the target), so they are fitted once
-        on all training rows and shared by the folds.
-        """
-        itos = _text.build_vocabulary(docs, self.min_count)
-        if vectors is None:
-            return itos, None, None
-        if isinstance(vectors, str):  # "train": word2vec / fastText trained on this column
-            vectors, _ = _embeddings.resolve_vectors(
-                self.embeddings, docs, self.embedding_dim, seed
-            )
-        matrix, coverage = _embeddings.build_matrix(
-            itos, vectors, docs, np.random.RandomState(seed)
-        )
-        return itos, matrix, coverage
-
-    def _builder(self, itos: list[str], matrix: np.ndarray | None, n_outputs: int) -> Callable:
-        pretrained = None if matrix is None else torch.from_numpy(matrix)
-        dim = self.embedding_dim if matrix is None else matrix.shape[1]
-        mode = self._effective_mode()
-        vocab_size = len(itos)
-
-        def build() -> nn.Module:
-            # WordEmbedding copies `pretrained`: every fold starts from the same pristine matrix.
-            embedding = WordEmbedding(vocab_size, dim, mode, None if mode == "rand" else pretrained)
-            return self._build_module(embedding, n_outputs)
-
-        return build
-
     def _fit(self, X: Any, y: Any, groups: Any, oof: bool) -> np.ndarray | None:
         self._check_params()
         columns = self._texts(X, reset=True)
@@ -227,12 +181,10 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
         y_enc, task = self._encode_target(y, n)
         self._check_fold_sizes(y_enc, task)
         n_outputs = len(self.classes_) if task == _training.CLASSIFICATION else 1
-        device = _training.resolve_device(self.device)
-        cfg = self._train_config(device)
         rng = check_random_state(self.random_state)
         split_seed = int(rng.randint(_MAX_SEED))
-        # Per column: a seed for its vectors, one for the refit model, one for the folds'
-        # seeds -- drawn before the folds exist, so fit() and fit_transform() agree.
+        # Per column: a seed for its unsupervised steps, one for the refit model, one for
+        # the folds' seeds -- drawn before the folds exist, so fit() and fit_transform() agree.
         column_seeds = rng.randint(_MAX_SEED, size=(len(columns), 3))
 
         run_cv = oof or not self.refit
@@ -246,56 +198,27 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
             )
             folds = _crossfit.make_folds(splitter, n, y_enc, group_arr)
 
-        mode = self._effective_mode()
-        shared_vectors: Any = None
-        if mode != "rand":
-            if isinstance(self.embeddings, str) and self.embeddings in _embeddings.TRAINED:
-                shared_vectors = "train"
-            else:
-                shared_vectors, _ = _embeddings.resolve_vectors(
-                    self.embeddings, [], self.embedding_dim, 0
-                )
-        self.vocabularies_: list[list[str]] = []
-        self.models_: list[list[_training.FittedNet]] = []
-        self.embedding_coverage_: dict[str, float] = {}
+        setup = self._fit_setup()
+        self.models_: list[list[Any]] = []
         blocks = []
-        names = self._column_names()
-        for c, (name, texts) in enumerate(zip(names, columns, strict=True)):
-            docs = self._tokenize(texts)
-            vector_seed, refit_seed, folds_seed = (int(v) for v in column_seeds[c])
+        for c, (name, texts) in enumerate(zip(self._column_names(), columns, strict=True)):
+            column_seed, refit_seed, folds_seed = (int(v) for v in column_seeds[c])
             fold_seeds = np.random.RandomState(folds_seed).randint(_MAX_SEED, size=len(folds))
-            itos, matrix, coverage = self._prepare_column(docs, shared_vectors, vector_seed)
-            if coverage is not None:
-                self.embedding_coverage_[name] = coverage
-                logger.info(
-                    "column %r: %d words, embedding coverage %.1f%%",
-                    name,
-                    len(itos),
-                    100 * coverage,
-                )
-            ids, lengths = _text.encode(docs, itos, self.max_length)
-            build = self._builder(itos, matrix, n_outputs)
+            fit_rows, predict_rows = self._column_learner(
+                c, name, texts, y_enc, task, n_outputs, column_seed, setup
+            )
 
-            def fit_fold(
-                i: int, rows: np.ndarray, ids=ids, lengths=lengths, build=build, s=fold_seeds
-            ):
-                seed = int(s[i])
-                return _training.train(
-                    build, ids[rows], lengths[rows], y_enc[rows], task, cfg, seed
-                )
-
-            def predict_fold(net: _training.FittedNet, rows: np.ndarray, ids=ids, lengths=lengths):
-                return _training.predict(net, ids[rows], lengths[rows], device=device)
+            def fit_fold(i: int, rows: np.ndarray, fit_rows=fit_rows, s=fold_seeds) -> Any:
+                return fit_rows(rows, int(s[i]))
 
             models = []
             if run_cv:
                 block, models = _crossfit.cross_fit(
-                    folds, n, fit_fold, predict_fold, bool(self.verbose), self.n_jobs
+                    folds, n, fit_fold, predict_rows, bool(self.verbose), self.n_jobs
                 )
                 blocks.append(self._output_columns(block))
             if self.refit:
-                models = [_training.train(build, ids, lengths, y_enc, task, cfg, refit_seed)]
-            self.vocabularies_.append(itos)
+                models = [fit_rows(np.arange(n), refit_seed)]
             self.models_.append(models)
         return np.hstack(blocks) if oof else None
 
@@ -306,7 +229,7 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
         return pred
 
     # ------------------------------------------------------------------ public API
-    def fit(self, X: Any, y: Any, groups: Any = None) -> _TextEncoderBase:
+    def fit(self, X: Any, y: Any, groups: Any = None) -> _CrossFitEncoder:
         """Fit the fold models (or, with ``refit=True``, one model on all rows).
 
         ``fit(X, y).transform(X)`` is **not** equal to ``fit_transform(X, y)``: the
@@ -370,32 +293,8 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "models_")
         columns = self._texts(X, reset=False)
-        try:
-            device = _training.resolve_device(self.device)
-        except ValueError:  # fitted with device="cuda", used where there is no GPU
-            device = "cpu"
-        blocks = []
-        for texts, itos, models in zip(columns, self.vocabularies_, self.models_, strict=True):
-            ids, lengths = _text.encode(self._tokenize(texts), itos, self.max_length)
-            pred = np.mean(
-                [_training.predict(m, ids, lengths, device=device) for m in models], axis=0
-            )
-            blocks.append(self._output_columns(pred))
+        blocks = [self._output_columns(self._predict_column(c, t)) for c, t in enumerate(columns)]
         return np.hstack(blocks).astype(np.float64)
-
-    def save(self, path: Any) -> None:
-        """Save to a model file that runs no code when loaded (see :func:`textcnn.load`).
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-            Destination (zip of a JSON manifest, vocabularies and ``.npz`` weights),
-            written atomically.
-        """
-        check_is_fitted(self, "models_")
-        from .io import save_model
-
-        save_model(self, path)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Output column names, e.g. ``review__textcnn_pos``.
@@ -438,19 +337,173 @@ class _TextEncoderBase(TransformerMixin, BaseEstimator):
         return tags
 
 
+class _TextEncoderBase(_CrossFitEncoder):
+    """The neural encoders (not public): tokens, word vectors, one training loop."""
+
+    def _build_module(self, embedding: WordEmbedding, n_outputs: int) -> nn.Module:
+        raise NotImplementedError
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if self.level not in _text.LEVELS:
+            raise ValueError(f"level must be one of {_text.LEVELS}, got {self.level!r}")
+        if self.embedding_mode not in EMBEDDING_MODES:
+            raise ValueError(
+                f"embedding_mode must be one of {EMBEDDING_MODES}, got {self.embedding_mode!r}"
+            )
+        for name in ("max_epochs", "batch_size", "embedding_dim", "min_count"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.max_length is not None and self.max_length < 1:
+            raise ValueError(f"max_length must be None or >= 1, got {self.max_length!r}")
+        if not 0.0 < self.validation_fraction < 1.0:
+            raise ValueError(
+                f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}"
+            )
+
+    # ------------------------------------------------------------------ fitting
+    def _train_config(self, device: str) -> _training.TrainConfig:
+        return _training.TrainConfig(
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            max_norm=self.max_norm,
+            early_stopping=self.early_stopping,
+            validation_fraction=self.validation_fraction,
+            patience=self.patience,
+            device=device,
+            progress=bool(self.verbose),
+        )
+
+    def _effective_mode(self) -> str:
+        if self.embeddings is None or self.level == "char":
+            return "rand"
+        return self.embedding_mode
+
+    def _tokenize(self, texts: list[str]) -> list[list[str]]:
+        return _text.tokenize_all(texts, self.lowercase, self.level)
+
+    def _prepare_column(
+        self, docs: list[list[str]], vectors: Any, seed: int
+    ) -> tuple[list[str], np.ndarray | None, float | None]:
+        """Vocabulary, pristine embedding matrix and coverage of one tokenised column.
+
+        These steps see only the texts (never the target), so they are fitted once
+        on all training rows and shared by the folds.
+        """
+        itos = _text.build_vocabulary(docs, self.min_count)
+        if vectors is None:
+            return itos, None, None
+        if isinstance(vectors, str):  # "train": word2vec / fastText trained on this column
+            vectors, _ = _embeddings.resolve_vectors(
+                self.embeddings, docs, self.embedding_dim, seed
+            )
+        matrix, coverage = _embeddings.build_matrix(
+            itos, vectors, docs, np.random.RandomState(seed)
+        )
+        return itos, matrix, coverage
+
+    def _builder(self, itos: list[str], matrix: np.ndarray | None, n_outputs: int) -> Callable:
+        pretrained = None if matrix is None else torch.from_numpy(matrix)
+        dim = self.embedding_dim if matrix is None else matrix.shape[1]
+        mode = self._effective_mode()
+        vocab_size = len(itos)
+
+        def build() -> nn.Module:
+            # WordEmbedding copies `pretrained`: every fold starts from the same pristine matrix.
+            embedding = WordEmbedding(vocab_size, dim, mode, None if mode == "rand" else pretrained)
+            return self._build_module(embedding, n_outputs)
+
+        return build
+
+    def _device(self) -> str:
+        try:
+            return _training.resolve_device(self.device)
+        except ValueError:  # fitted with device="cuda", used where there is no GPU
+            if hasattr(self, "models_"):
+                return "cpu"
+            raise
+
+    def _fit_setup(self) -> dict[str, Any]:
+        device = _training.resolve_device(self.device)
+        vectors: Any = None
+        if self._effective_mode() != "rand":
+            if isinstance(self.embeddings, str) and self.embeddings in _embeddings.TRAINED:
+                vectors = "train"  # per column, on its own texts
+            else:
+                vectors, _ = _embeddings.resolve_vectors(self.embeddings, [], self.embedding_dim, 0)
+        self.vocabularies_: list[list[str]] = []
+        self.embedding_coverage_: dict[str, float] = {}
+        return {"device": device, "cfg": self._train_config(device), "vectors": vectors}
+
+    def _column_learner(
+        self,
+        c: int,
+        name: str,
+        texts: list[str],
+        y: np.ndarray,
+        task: str,
+        n_outputs: int,
+        seed: int,
+        setup: dict[str, Any],
+    ) -> tuple[Callable[[np.ndarray, int], Any], Callable[[Any, np.ndarray], np.ndarray]]:
+        docs = self._tokenize(texts)
+        itos, matrix, coverage = self._prepare_column(docs, setup["vectors"], seed)
+        if coverage is not None:
+            self.embedding_coverage_[name] = coverage
+            logger.info(
+                "column %r: %d words, embedding coverage %.1f%%", name, len(itos), 100 * coverage
+            )
+        self.vocabularies_.append(itos)
+        ids, lengths = _text.encode(docs, itos, self.max_length)  # once, for every fold
+        build = self._builder(itos, matrix, n_outputs)
+        cfg, device = setup["cfg"], setup["device"]
+
+        def fit_rows(rows: np.ndarray, seed: int) -> _training.FittedNet:
+            return _training.train(build, ids[rows], lengths[rows], y[rows], task, cfg, seed)
+
+        def predict_rows(net: _training.FittedNet, rows: np.ndarray) -> np.ndarray:
+            return _training.predict(net, ids[rows], lengths[rows], device=device)
+
+        return fit_rows, predict_rows
+
+    def _predict_column(self, c: int, texts: list[str]) -> np.ndarray:
+        ids, lengths = _text.encode(self._tokenize(texts), self.vocabularies_[c], self.max_length)
+        device = self._device()
+        return np.mean(
+            [_training.predict(m, ids, lengths, device=device) for m in self.models_[c]], axis=0
+        )
+
+    def save(self, path: Any) -> None:
+        """Save to a model file that runs no code when loaded (see :func:`textcnn.load`).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination (zip of a JSON manifest, vocabularies and ``.npz`` weights),
+            written atomically.
+        """
+        check_is_fitted(self, "models_")
+        from .io import save_model
+
+        save_model(self, path)
+
+
 _CONTRACT_DOC = """``fit_transform`` returns **out-of-fold** predictions (the cross-fitting contract
-    of sklearn's ``TargetEncoder``): each row's features come from a network trained on the
+    of sklearn's ``TargetEncoder``): each row's features come from a model trained on the
     other folds, so a downstream model trained on them does not see leaked targets.
-    ``transform`` averages the fold networks (or uses one network refit on all rows,
+    ``transform`` averages the fold models (or uses one model refit on all rows,
     ``refit=True``). Hence ``fit(X, y).transform(X) != fit_transform(X, y)``.
 
     Output per text column: binary target -> 1 column P(``classes_[1]``); multiclass ->
-    one probability per class; continuous -> 1 column in the target's units (the
-    target is standardised inside each fold).
+    one probability per class; continuous -> 1 column in the target's units.
 
-    Unsupervised steps (tokenising, the vocabulary, word vectors trained on the corpus)
-    see only the texts and are fitted once on all training rows; everything that uses
-    the target (training, early stopping, target scaling) happens inside each fold.
+    Unsupervised steps of the networks (tokenising, the vocabulary, word vectors trained
+    on the corpus) see only the texts and are fitted once on all training rows;
+    everything that uses the target (training, early stopping, target scaling) happens
+    inside each fold.
     Missing texts (NaN/None) become the empty string; other non-str values ``str(v)``."""
 
 _SHARED_PARAMS_DOC = """embeddings : str, path, KeyedVectors or None, default="glove-6b-50d"
@@ -596,6 +649,107 @@ class TextCNNEncoder(_TextEncoderBase):
 
     def _build_module(self, embedding: WordEmbedding, n_outputs: int) -> nn.Module:
         return TextCNN(embedding, n_outputs, tuple(self.kernel_sizes), self.n_filters, self.dropout)
+
+    def top_ngrams(
+        self,
+        X: Any,
+        *,
+        column: int | str = 0,
+        n_filters: int = 5,
+        n_ngrams: int = 3,
+        model: int = 0,
+        batch_size: int = 1024,
+    ) -> pd.DataFrame:
+        """The n-grams that most activate the filters driving each output.
+
+        A filter's drive towards an output is its output-layer weight for that output
+        (binary: ``w[1] - w[0]``, and the opposite for ``classes_[0]``; multiclass: the
+        weight minus the mean over classes; regression: ``w`` for higher and ``-w`` for
+        lower values) times its mean max-pooled activation over ``X``. For the
+        ``n_filters`` strongest filters of each output, the n-grams of ``X`` that reach
+        the highest activations are listed (each n-gram is where a document's max-pool
+        picked it). Only the CNN has this: its features are n-gram detectors.
+
+        Parameters
+        ----------
+        X : DataFrame, Series, list of str or array-like
+            Texts to search (e.g. the training texts), with the columns seen in fit.
+        column : int or str, default=0
+            Which text column (position or name).
+        n_filters : int, default=5
+            Filters listed per output.
+        n_ngrams : int, default=3
+            Distinct n-grams listed per filter.
+        model : int, default=0
+            Which of the column's networks: the refit one (``refit=True``) or a fold's.
+        batch_size : int, default=1024
+            Rows per forward pass.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (output, filter): ``column``, ``output`` (class label, or
+            ``"higher"`` / ``"lower"``), ``rank``, ``filter``, ``width``, ``drive``,
+            ``weight``, ``mean_activation`` and ``ngrams`` (a list of str, strongest first).
+        """
+        check_is_fitted(self, "models_")
+        names = self._column_names()
+        c = names.index(str(column)) if isinstance(column, str) else int(column)
+        texts = self._texts(X, reset=False)[c]
+        docs = [doc[: self.max_length] for doc in self._tokenize(texts)]
+        ids, lengths = _text.encode(docs, self.vocabularies_[c], self.max_length)
+        net: TextCNN = self.models_[c][model].module
+        values, positions = [], []
+        with torch.inference_mode():
+            for start in range(0, len(docs), batch_size):
+                ids_b = torch.from_numpy(ids[start : start + batch_size].astype(np.int64))
+                lens_b = torch.from_numpy(lengths[start : start + batch_size])
+                weight, bias = net.stacked_weight()
+                win = net.windows(ids_b)
+                h = torch.addmm(bias, win.reshape(-1, win.shape[2]), weight).relu_()
+                h = h.view(win.shape[0], win.shape[1], -1)
+                pooled = net.pool(h.clone(), lens_b)  # (B, nk * F), masked
+                best = (h == pooled[:, None, :]).float().argmax(dim=1)  # first position of max
+                values.append(pooled.numpy())
+                positions.append(best.numpy())
+        act, pos = np.concatenate(values), np.concatenate(positions)  # (N, nk * F)
+        w = net.output.weight.detach().numpy().astype(np.float64)
+        if self.target_type_ == "continuous":
+            directions = {"higher": w[0], "lower": -w[0]}
+        elif self.target_type_ == "binary":
+            directions = {self.classes_[1]: w[1] - w[0], self.classes_[0]: w[0] - w[1]}
+        else:
+            directions = {cls: w[i] - w.mean(axis=0) for i, cls in enumerate(self.classes_)}
+        mean_act = act.mean(axis=0)
+        per_width = net.convs[0].out_channels
+        rows = []
+        for output, direction in directions.items():
+            drive = direction * mean_act
+            for rank, f in enumerate(np.argsort(-drive)[:n_filters], start=1):
+                width = net.kernel_sizes[f // per_width]
+                ngrams: list[str] = []
+                for d in np.argsort(-act[:, f], kind="stable"):
+                    if act[d, f] <= 0 or len(ngrams) == n_ngrams:
+                        break
+                    end = int(pos[d, f])  # the window ends at token `end`
+                    tokens = docs[d][max(0, end - width + 1) : end + 1]
+                    gram = " ".join(tokens)
+                    if gram and gram not in ngrams:
+                        ngrams.append(gram)
+                rows.append(
+                    {
+                        "column": names[c],
+                        "output": output.item() if isinstance(output, np.generic) else output,
+                        "rank": rank,
+                        "filter": int(f),
+                        "width": width,
+                        "drive": float(drive[f]),
+                        "weight": float(direction[f]),
+                        "mean_activation": float(mean_act[f]),
+                        "ngrams": ngrams,
+                    }
+                )
+        return pd.DataFrame(rows)
 
 
 class TextRNNEncoder(_TextEncoderBase):

@@ -1,0 +1,170 @@
+"""TF-IDF + linear model under the same cross-fitting contract as the neural encoders.
+
+Cheap and strong: the baseline the neural features must beat, and what they are
+stacked with (Driverless AI calls this transformer "TextLinModel").
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import Pipeline
+
+from . import _text, _training
+from ._encoders import _CONTRACT_DOC, _CrossFitEncoder
+
+_ANALYZERS = ("word", "char_wb", "char")
+
+
+class TfidfLinearEncoder(_CrossFitEncoder):
+    """Cross-fitted TF-IDF + logistic / ridge regression text features.
+
+    One ``TfidfVectorizer`` + ``LogisticRegression`` (classification) or ``Ridge``
+    (regression) per text column and fold; the folds, seeds, output columns and names
+    are those of :class:`TextCNNEncoder`, so the two stack cleanly.
+
+    {contract}
+
+    Parameters
+    ----------
+    analyzer : {{"word", "char_wb", "char"}}, default="word"
+        Word n-grams (the package's tokenizer: words, contractions, punctuation) or
+        character n-grams.
+    ngram_range : tuple of int, default=(1, 2)
+        N-gram sizes.
+    min_df : int or float, default=2
+        Ignore n-grams in fewer training documents (count) or a smaller share (float).
+    max_features : int or None, default=200000
+        Keep the most frequent n-grams only.
+    sublinear_tf : bool, default=True
+        ``1 + log(tf)`` term frequencies.
+    lowercase : bool, default=True
+        Lower-case before tokenising.
+    C : float, default=4.0
+        Inverse L2 strength of the logistic regression (classification).
+    alpha : float, default=0.3
+        L2 strength of the ridge regression (regression).
+    cv : int or splitter, default=5
+        Folds, as for :class:`TextCNNEncoder`.
+    refit : bool, default=False
+        ``transform`` with one model fitted on all rows instead of the fold average.
+    target_type : {{"auto", "binary", "multiclass", "continuous"}}, default="auto"
+        As in ``TargetEncoder``.
+    n_jobs : int or None, default=None
+        Folds fitted at once through joblib.
+    random_state : int, RandomState or None, default=None
+        Seeds the folds.
+    verbose : bool or int, default=False
+        Progress bar over folds.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels (classification).
+    target_type_ : str
+        ``"binary"``, ``"multiclass"`` or ``"continuous"``.
+    models_ : list of list of sklearn.pipeline.Pipeline
+        Per column, the fold models (or the refit one).
+
+    Examples
+    --------
+    >>> from textcnn import TfidfLinearEncoder
+    >>> X = ["good film", "bad film", "great", "awful"] * 5
+    >>> y = ["pos", "neg", "pos", "neg"] * 5
+    >>> enc = TfidfLinearEncoder(cv=2, random_state=0)
+    >>> enc.fit_transform(X, y).shape
+    (20, 1)
+    >>> enc.get_feature_names_out().tolist()
+    ['x0__tfidf_pos']
+    """
+
+    _prefix = "tfidf"
+
+    def __init__(
+        self,
+        *,
+        analyzer: str = "word",
+        ngram_range: tuple[int, int] = (1, 2),
+        min_df: int | float = 2,
+        max_features: int | None = 200_000,
+        sublinear_tf: bool = True,
+        lowercase: bool = True,
+        C: float = 4.0,
+        alpha: float = 0.3,
+        cv: Any = 5,
+        refit: bool = False,
+        target_type: str = "auto",
+        n_jobs: int | None = None,
+        random_state: Any = None,
+        verbose: bool | int = False,
+    ) -> None:
+        self._store_params(locals())
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if self.analyzer not in _ANALYZERS:
+            raise ValueError(f"analyzer must be one of {_ANALYZERS}, got {self.analyzer!r}")
+        for name in ("C", "alpha"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+
+    def _pipeline(self, task: str) -> Pipeline:
+        words = self.analyzer == "word"
+        vectorizer = TfidfVectorizer(
+            analyzer=self.analyzer,
+            tokenizer=functools.partial(_text.tokenize, lowercase=self.lowercase)
+            if words
+            else None,
+            token_pattern=None,
+            lowercase=not words and self.lowercase,
+            ngram_range=tuple(self.ngram_range),
+            min_df=self.min_df,
+            max_features=self.max_features,
+            sublinear_tf=self.sublinear_tf,
+            dtype=np.float32,
+        )
+        if task == _training.CLASSIFICATION:
+            model: Any = LogisticRegression(C=self.C, max_iter=1000)
+        else:
+            model = Ridge(alpha=self.alpha)
+        return Pipeline([("tfidf", vectorizer), ("linear", model)])
+
+    def _column_learner(
+        self,
+        c: int,
+        name: str,
+        texts: list[str],
+        y: np.ndarray,
+        task: str,
+        n_outputs: int,
+        seed: int,
+        setup: dict[str, Any],
+    ) -> tuple[Callable[[np.ndarray, int], Any], Callable[[Any, np.ndarray], np.ndarray]]:
+        docs = np.asarray(texts, dtype=object)
+
+        def fit_rows(rows: np.ndarray, seed: int) -> Pipeline:
+            return self._pipeline(task).fit(docs[rows], y[rows])
+
+        def predict_rows(model: Pipeline, rows: np.ndarray) -> np.ndarray:
+            return _predict(model, docs[rows])
+
+        return fit_rows, predict_rows
+
+    def _predict_column(self, c: int, texts: list[str]) -> np.ndarray:
+        docs = np.asarray(texts, dtype=object)
+        return np.mean([_predict(m, docs) for m in self.models_[c]], axis=0)
+
+
+def _predict(model: Pipeline, docs: np.ndarray) -> np.ndarray:
+    """Class probabilities (n, k), or the regression estimate (n, 1)."""
+    if hasattr(model, "predict_proba"):
+        return model.predict_proba(docs)
+    return model.predict(docs)[:, None]
+
+
+TfidfLinearEncoder.__doc__ = TfidfLinearEncoder.__doc__.format(contract=_CONTRACT_DOC)
