@@ -47,26 +47,32 @@ def test_fit_transform_is_not_fit_then_transform(make, binary_data):
 
 def test_each_row_predicted_by_a_model_that_did_not_train_on_it(binary_data, monkeypatch):
     X, y = binary_data
-    real = textcnn._crossfit.cross_fit
-    log = {"trained": {}, "predicted": []}
+    X = X.assign(second=X["review"].str.upper())  # two text columns, two learners
+    real = textcnn._crossfit.cross_fit_many
+    log = {"trained": {}, "predicted": {0: [], 1: []}}
 
-    def spy(folds, n, fit_fold, predict_fold, progress=False, n_jobs=None):
-        def fit(i, rows):
-            log["trained"][i] = set(rows.tolist())
-            return fit_fold(i, rows), i
+    def spy(folds, n, learners, progress=False, n_jobs=None):
+        wrapped = []
+        for c, (fit_fold, predict_fold) in enumerate(learners):
 
-        def pred(model, rows):
-            net, i = model
-            assert not log["trained"][i] & set(rows.tolist())
-            log["predicted"].extend(rows.tolist())
-            return predict_fold(net, rows)
+            def fit(i, rows, c=c, fit_fold=fit_fold):
+                log["trained"][c, i] = set(rows.tolist())
+                return fit_fold(i, rows), i
 
-        oof, models = real(folds, n, fit, pred, progress, n_jobs)
-        return oof, [m for m, _ in models]
+            def pred(model, rows, c=c, predict_fold=predict_fold):
+                net, i = model
+                assert not log["trained"][c, i] & set(rows.tolist())
+                log["predicted"][c].extend(rows.tolist())
+                return predict_fold(net, rows)
 
-    monkeypatch.setattr(textcnn._crossfit, "cross_fit", spy)
-    TextCNNEncoder(**FAST).fit_transform(X, y)
-    assert sorted(log["predicted"]) == list(range(len(y)))
+            wrapped.append((fit, pred))
+        return [(oof, [m for m, _ in models]) for oof, models in real(folds, n, wrapped)]
+
+    monkeypatch.setattr(textcnn._crossfit, "cross_fit_many", spy)
+    out = TextCNNEncoder(**FAST).fit_transform(X, y)
+    assert out.shape == (len(y), 2)
+    for c in (0, 1):
+        assert sorted(log["predicted"][c]) == list(range(len(y)))
 
 
 def test_every_fold_starts_from_the_same_pristine_matrix(binary_data, monkeypatch, tmp_path):

@@ -113,6 +113,67 @@ def _fit_predict(
     return model, np.asarray(predict_fold(model, test_idx))
 
 
+def cross_fit_many(
+    folds: Sequence[tuple[np.ndarray, np.ndarray]],
+    n_samples: int,
+    learners: Sequence[tuple[Callable[[int, np.ndarray], Any], Callable[[Any, np.ndarray], Any]]],
+    progress: bool = False,
+    n_jobs: int | None = None,
+) -> list[tuple[np.ndarray, list[Any]]]:
+    """Out-of-fold predictions of several learners (e.g. one per text column) on shared folds.
+
+    All (learner, fold) jobs go to joblib at once, so with ``n_jobs`` (or a Dask or Ray
+    backend) the folds of every text column run side by side.
+
+    Parameters
+    ----------
+    folds : sequence of (train_idx, test_idx)
+        From :func:`make_folds`.
+    n_samples : int
+        Number of rows.
+    learners : sequence of (fit_fold, predict_fold)
+        ``fit_fold(fold_number, train_idx) -> model`` trains on the given rows only;
+        ``predict_fold(model, test_idx) -> ndarray (len(test_idx), k)`` predicts the
+        held-out rows.
+    progress : bool, default=False
+        Show a tqdm bar over jobs.
+    n_jobs : int or None, default=None
+        Jobs run at once, by joblib (None: one, unless a ``joblib.parallel_config``
+        context says otherwise, e.g. the Dask backend). Each job's result depends only
+        on its own seed, so any ``n_jobs`` gives the same models up to floating-point
+        summation order (identical when the workers use as many threads as this process).
+
+    Returns
+    -------
+    list of (oof, models)
+        Per learner: out-of-fold predictions of shape (n_samples, k) and the fold
+        models in fold order.
+    """
+    jobs = [(c, i) for c in range(len(learners)) for i in range(len(folds))]
+    try:  # results as they come, for the progress bar
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+    except ValueError:  # backends without generators (e.g. Ray)
+        parallel = Parallel(n_jobs=n_jobs)
+    results = parallel(delayed(_fit_predict)(*learners[c], i, *folds[i]) for c, i in jobs)
+    bar = tqdm(
+        results, total=len(jobs), desc="folds", leave=False, disable=None if progress else True
+    )
+    oofs: list[np.ndarray | None] = [None] * len(learners)
+    written = np.zeros((len(learners), n_samples), dtype=np.int64)
+    models: list[list[Any]] = [[] for _ in learners]
+    for (c, i), (model, pred) in zip(jobs, bar, strict=True):
+        test_idx = folds[i][1]
+        if oofs[c] is None:
+            oofs[c] = np.full((n_samples, pred.shape[1]), np.nan, dtype=np.float64)
+        oofs[c][test_idx] = pred
+        np.add.at(written[c], test_idx, 1)
+        models[c].append(model)
+        logger.info("learner %d, fold %d/%d done", c, i + 1, len(folds))
+    if any(o is None for o in oofs) or not np.all(written == 1):
+        raise AssertionError("cross-fitting wrote some rows zero or several times")
+    return list(zip(oofs, models, strict=True))
+
+
 def cross_fit(
     folds: Sequence[tuple[np.ndarray, np.ndarray]],
     n_samples: int,
@@ -123,23 +184,7 @@ def cross_fit(
 ) -> tuple[np.ndarray, list[Any]]:
     """Out-of-fold predictions: each row predicted once, by a model that never saw it.
 
-    Parameters
-    ----------
-    folds : sequence of (train_idx, test_idx)
-        From :func:`make_folds`.
-    n_samples : int
-        Number of rows.
-    fit_fold : callable ``(fold_number, train_idx) -> model``
-        Trains on the given rows only.
-    predict_fold : callable ``(model, test_idx) -> ndarray of shape (len(test_idx), k)``
-        Predicts the held-out rows.
-    progress : bool, default=False
-        Show a tqdm bar over folds.
-    n_jobs : int or None, default=None
-        Folds trained at once, by joblib (None: one, unless a
-        ``joblib.parallel_config`` context says otherwise, e.g. the Dask backend).
-        Each fold's result depends only on its own seed, so any ``n_jobs`` gives the
-        same models up to floating-point summation order.
+    One learner's case of :func:`cross_fit_many` (see there for the parameters).
 
     Returns
     -------
@@ -148,23 +193,4 @@ def cross_fit(
     models : list
         The fold models, in fold order.
     """
-    oof: np.ndarray | None = None
-    written = np.zeros(n_samples, dtype=np.int64)
-    models = []
-    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_fit_predict)(fit_fold, predict_fold, i, train_idx, test_idx)
-        for i, (train_idx, test_idx) in enumerate(folds)
-    )
-    bar = tqdm(
-        jobs, total=len(folds), desc="folds", leave=False, disable=None if progress else True
-    )
-    for i, ((train_idx, test_idx), (model, pred)) in enumerate(zip(folds, bar, strict=True)):
-        if oof is None:
-            oof = np.full((n_samples, pred.shape[1]), np.nan, dtype=np.float64)
-        oof[test_idx] = pred
-        np.add.at(written, test_idx, 1)
-        models.append(model)
-        logger.info("fold %d/%d done (%d train rows)", i + 1, len(folds), len(train_idx))
-    if oof is None or not np.all(written == 1):
-        raise AssertionError("cross-fitting wrote some rows zero or several times")
-    return oof, models
+    return cross_fit_many(folds, n_samples, [(fit_fold, predict_fold)], progress, n_jobs)[0]

@@ -199,8 +199,7 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
             folds = _crossfit.make_folds(splitter, n, y_enc, group_arr)
 
         setup = self._fit_setup()
-        self.models_: list[list[Any]] = []
-        blocks = []
+        learners, refitters = [], []
         for c, (name, texts) in enumerate(zip(self._column_names(), columns, strict=True)):
             column_seed, refit_seed, folds_seed = (int(v) for v in column_seeds[c])
             fold_seeds = np.random.RandomState(folds_seed).randint(_MAX_SEED, size=len(folds))
@@ -211,11 +210,18 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
             def fit_fold(i: int, rows: np.ndarray, fit_rows=fit_rows, s=fold_seeds) -> Any:
                 return fit_rows(rows, int(s[i]))
 
-            models = []
+            learners.append((fit_fold, predict_rows))
+            refitters.append((fit_rows, refit_seed))
+        # every column's folds in one batch of jobs (side by side under n_jobs / Dask)
+        results = (
+            _crossfit.cross_fit_many(folds, n, learners, bool(self.verbose), self.n_jobs)
+            if run_cv
+            else [(None, [])] * len(columns)
+        )
+        self.models_: list[list[Any]] = []
+        blocks = []
+        for (block, models), (fit_rows, refit_seed) in zip(results, refitters, strict=True):
             if run_cv:
-                block, models = _crossfit.cross_fit(
-                    folds, n, fit_fold, predict_rows, bool(self.verbose), self.n_jobs
-                )
                 blocks.append(self._output_columns(block))
             if self.refit:
                 models = [fit_rows(np.arange(n), refit_seed)]

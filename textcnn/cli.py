@@ -148,16 +148,21 @@ def cmd_transform(args: argparse.Namespace) -> int:
 
     from .io import TableWriter, atomic_path, load_model, read_chunks
 
-    src, out = Path(args.data), Path(args.out)
+    out = Path(args.out)
     _check_output(out, args.force)
     try:
         enc = load_model(args.model)
     except (ValueError, FileNotFoundError) as exc:
         raise UserError(str(exc)) from exc
-    enc.set_output(transform="pandas")
     text = enc._column_names()
     if getattr(enc, "feature_names_in_", None) is None:
         raise UserError(f"{args.model}: model was not trained on named columns")
+    if args.dask or args.scheduler:
+        return _transform_on_dask(args, enc, text, out)
+    if len(args.data) > 1:
+        raise UserError("several input files need --dask (or one file per call)")
+    src = Path(args.data[0])
+    enc.set_output(transform="pandas")
     rows = 0
     start = time.perf_counter()
     columns, required = _columns(args, text)
@@ -179,6 +184,48 @@ def cmd_transform(args: argparse.Namespace) -> int:
     if not args.quiet:
         sys.stdout.write(
             f"{rows} rows -> {out} in {seconds:.1f} s ({rows / max(seconds, 1e-9):,.0f} rows/s)\n"
+        )
+    return 0
+
+
+def _transform_on_dask(args: argparse.Namespace, enc: Any, text: list[str], out: Path) -> int:
+    """``transform --dask``: partitions on a Dask cluster, parts written atomically."""
+    try:
+        from distributed import Client
+
+        from . import dask as tdask
+    except ImportError as exc:
+        raise UserError(
+            f"--dask needs the dask extra: pip install 'textcnn[dask]' ({exc})"
+        ) from exc
+    if out.suffix not in (".parquet", ".csv", ".tsv"):
+        raise UserError(f"{out}: with Dask, write .parquet (a directory of parts) or .csv/.tsv")
+    start = time.perf_counter()
+    try:
+        files = tdask.expand(args.data)
+        columns, required = _columns(args, text)
+        ddf = tdask.read_table(files, columns, text, args.sep, args.encoding)
+    except (FileNotFoundError, ValueError) as exc:
+        raise UserError(str(exc)) from exc
+    missing = [c for c in required if c not in ddf.columns]
+    if missing:
+        raise UserError(f"{files[0]}: no column(s) {missing} (has {list(ddf.columns)})")
+    features = tdask.transform(ddf, enc, keep=_passthrough(list(ddf.columns), args))
+    cluster = None if args.scheduler else tdask.local_cluster(args.workers, silence_logs=40)
+    client = Client(args.scheduler or cluster)
+    try:
+        rows = tdask.write_table(features, out)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    seconds = time.perf_counter() - start
+    if not args.quiet:
+        sys.stdout.write(
+            f"{rows} rows from {len(files)} file(s) -> {out} in {seconds:.1f} s "
+            f"({rows / max(seconds, 1e-9):,.0f} rows/s, Dask)\n"
         )
     return 0
 
@@ -319,9 +366,21 @@ def build_parser() -> argparse.ArgumentParser:
     fit.set_defaults(func=cmd_fit_transform)
 
     tr = sub.add_parser("transform", parents=[common], help="apply a model file to a table")
-    tr.add_argument("data", help="table to featurize (.csv, .tsv, .csv.gz, .parquet)")
+    tr.add_argument(
+        "data",
+        nargs="+",
+        help="table to featurize (.csv, .tsv, .csv.gz, .parquet); with --dask, several "
+        "files or glob patterns",
+    )
     tr.add_argument("--model", required=True, help="model file from fit-transform")
     tr.add_argument("--chunksize", type=int, default=50_000, help="rows per chunk (50000)")
+    tr.add_argument(
+        "--dask",
+        action="store_true",
+        help="run on Dask: a local cluster of --workers processes, or --scheduler",
+    )
+    tr.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler to use (implies --dask)")
+    tr.add_argument("--workers", type=int, default=None, help="local Dask workers (default: cores)")
     _add_io_options(tr)
     tr.set_defaults(func=cmd_transform)
 
