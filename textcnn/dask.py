@@ -21,6 +21,7 @@ import logging
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -253,8 +254,11 @@ def write_table(ddf: Any, out: str | os.PathLike[str]) -> int:
         else:
             sep = "\t" if out.suffix == ".tsv" else ","
             write = ddf.to_csv(target, single_file=True, index=False, sep=sep, compute=False)
-        # one pass: the row count shares the transform tasks with the write
-        _, rows = dask.compute(write, ddf.map_partitions(len).sum())
+        # one pass: the row count shares the transform tasks with the write (to_csv gives
+        # delayed objects, the count an expression: dask warns about mixing the two)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Computing mixed collections")
+            _, rows = dask.compute(write, ddf.map_partitions(len).sum())
         if out.is_dir():
             shutil.rmtree(out)
         elif out.exists():
