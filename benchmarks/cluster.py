@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -30,6 +29,7 @@ import numpy as np
 import pandas as pd
 import torch
 from distributed import Client
+from speed import timed  # the benchmarks' one timer (benchmarks/ is on sys.path)
 
 from textcnn import TextCNNEncoder
 from textcnn.dask import local_cluster, transform
@@ -37,13 +37,6 @@ from textcnn.datasets import load_mr
 from textcnn.io import write_text_atomic
 
 RESULTS = Path(__file__).parent / "results"
-
-
-def timed(fn):  # noqa: ANN001, ANN201
-    """Wall seconds and result of ``fn()``."""
-    start = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - start, out
 
 
 def main() -> None:

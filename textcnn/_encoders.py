@@ -710,10 +710,7 @@ class TextCNNEncoder(_TextEncoderBase):
             for start in range(0, len(docs), batch_size):
                 ids_b = torch.from_numpy(ids[start : start + batch_size].astype(np.int64))
                 lens_b = torch.from_numpy(lengths[start : start + batch_size])
-                weight, bias = net.stacked_weight()
-                win = net.windows(ids_b)
-                h = torch.addmm(bias, win.reshape(-1, win.shape[2]), weight).relu_()
-                h = h.view(win.shape[0], win.shape[1], -1)
+                h = net.activations(ids_b)  # (B, T, nk * F)
                 pooled = net.pool(h.clone(), lens_b)  # (B, nk * F), masked
                 best = (h == pooled[:, None, :]).float().argmax(dim=1)  # first position of max
                 values.append(pooled.numpy())

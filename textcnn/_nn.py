@@ -186,10 +186,14 @@ class TextCNN(nn.Module):
         All filter widths run as **one** matrix product over im2col windows (1.2-1.3x
         faster on CPU than one ``conv1d`` per width; see ``benchmarks/speed.py``).
         """
+        return self.pool(self.activations(ids), lengths)
+
+    def activations(self, ids: torch.Tensor) -> torch.Tensor:
+        """ReLU'd filter outputs at every position, (N, L + K - 1, n_kernels * F), unmasked."""
         weight, bias = self.stacked_weight()
         win = self.windows(ids)  # (N, T, K * C)
         h = torch.addmm(bias, win.reshape(-1, win.shape[2]), weight).relu_()
-        return self.pool(h.view(win.shape[0], win.shape[1], -1), lengths)
+        return h.view(win.shape[0], win.shape[1], -1)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Scores (N, n_outputs)."""

@@ -170,7 +170,7 @@ def amp_dtype(device: str) -> torch.dtype | None:
     """Mixed-precision dtype for ``device``: bf16 (or fp16 on older GPUs) on CUDA, else None.
 
     On CPU the networks run in fp32: at these layer sizes bf16 autocast costs more in
-    casts than it saves (measured in ``benchmarks/speed.py``'s notes).
+    casts than it saves (measured; see the README's speed section).
 
     Examples
     --------
