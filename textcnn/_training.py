@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -72,6 +73,8 @@ class FittedNet:
     target_mean: float = 0.0
     target_scale: float = 1.0
     best_epoch: int = 0
+    #: The n-gram linear model blended with the network's output (``linear_blend``), or None.
+    linear: Any = None
 
 
 def resolve_device(device: str) -> str:

