@@ -187,7 +187,20 @@ def test_input_errors_are_one_line(fitted, train_csv, tmp_path):
     nan.to_csv(tmp_path / "nan.csv", index=False)
     one_line_error(run(*fit, tmp_path / "nan.csv"), "'label'", "2 row(s)", "data row 5")
     train.assign(label="pos").to_csv(tmp_path / "one.csv", index=False)
-    one_line_error(run(*fit, tmp_path / "one.csv"), "one.csv", "only one class")
+    one_line_error(
+        run(*fit, tmp_path / "one.csv"),
+        "one.csv: y is constant (every value is 'pos'): a classifier needs at least two classes",
+    )
+    train.assign(label=3.25).to_csv(tmp_path / "flat.csv", index=False)
+    one_line_error(
+        run(*fit, tmp_path / "flat.csv"),
+        "flat.csv: y is constant (every value is 3.25): a regression target must vary",
+    )
+    train.assign(label=3.0).to_csv(tmp_path / "flat3.csv", index=False)
+    one_line_error(
+        run(*fit, tmp_path / "flat3.csv", "--target-type", "continuous"),
+        "flat3.csv: y is constant (every value is 3.0): a regression target must vary",
+    )
     train.assign(review="").to_csv(tmp_path / "blank.csv", index=False)
     one_line_error(run(*fit, tmp_path / "blank.csv"), "'review'", "empty in every row")
     (tmp_path / "latin.csv").write_bytes(

@@ -251,7 +251,8 @@ def test_pipeline_with_column_transformer_and_hgb(binary_data):
     ("X", "y", "match"),
     [
         (pd.DataFrame({"t": []}, dtype=object), [], "0 sample"),
-        (["a b", "c d", "e f", "g h"], ["x"] * 4, "only one class"),
+        (["a b", "c d", "e f", "g h"], ["x"] * 4, "at least two classes"),
+        (["a b", "c d", "e f", "g h"], [3.25] * 4, "regression target must vary"),
         (["a b", "c d", "e f", "g h"], [1.0, np.nan, 2.0, 3.0], "missing value"),
         (["a", "b"], [0, 1], "at least 3 rows"),
         (["a"] * 10, [0] * 8 + [1] * 2, "class 1 has 2 member"),
@@ -261,6 +262,27 @@ def test_pipeline_with_column_transformer_and_hgb(binary_data):
 def test_bad_input_errors(X, y, match):
     with pytest.raises(ValueError, match=match):
         TextCNNEncoder(**FAST).fit(X, y)
+
+
+@pytest.mark.parametrize("encoder", [TextCNNEncoder, textcnn.TfidfLinearEncoder])
+@pytest.mark.parametrize(
+    ("y", "target_type", "message"),
+    [
+        ([3.25] * 6, "auto", "every value is 3.25): a regression target must vary"),
+        ([3.0] * 6, "continuous", "every value is 3.0): a regression target must vary"),
+        ([3.0] * 6, "auto", "every value is 3.0): a classifier needs at least two classes"),
+        (["pos"] * 6, "auto", "every value is 'pos'): a classifier needs at least two classes"),
+        ([1] * 6, "binary", "every value is 1): a classifier needs at least two classes"),
+    ],
+)
+def test_constant_target_is_one_error_worded_for_its_task(encoder, y, target_type, message):
+    X = ["good film", "bad film", "great", "awful", "fine", "dull"]
+    params = {"cv": 2, "target_type": target_type}
+    if encoder is TextCNNEncoder:
+        params = {**FAST, **params}
+    with pytest.raises(ValueError, match="^y is constant") as err:
+        encoder(**params).fit_transform(X, np.asarray(y))
+    assert str(err.value) == f"y is constant ({message}"
 
 
 def test_wrong_columns_and_unfitted(binary_data):

@@ -142,14 +142,20 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         self.target_type_ = target_type
         if target_type == "continuous":
             try:
-                return y.astype(np.float64), _training.REGRESSION
+                y = y.astype(np.float64)
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"target_type='continuous' but y is not numeric: {exc}") from exc
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"y has only one class ({self.classes_[0]}); a classifier needs at least two"
+        if (y == y[0]).all():  # one rule for every target type, worded for its task
+            value = y[0].item() if isinstance(y[0], np.generic) else y[0]
+            need = (
+                "a regression target must vary"
+                if target_type == "continuous"
+                else "a classifier needs at least two classes"
             )
+            raise ValueError(f"y is constant (every value is {value!r}): {need}")
+        if target_type == "continuous":
+            return y, _training.REGRESSION
+        self.classes_, codes = np.unique(y, return_inverse=True)
         if target_type == "binary" and len(self.classes_) != 2:
             raise ValueError(f"target_type='binary' but y has {len(self.classes_)} classes")
         return codes.astype(np.int64), _training.CLASSIFICATION
