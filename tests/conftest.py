@@ -75,3 +75,15 @@ def _kinds():
 def make(request):
     """Factory of a tiny encoder of each network kind (same contract for all)."""
     return _kinds()[request.param]
+
+
+@pytest.fixture
+def umask():
+    """Run the test under umask 027 (files 0640, directories 0750); restored after."""
+    import os
+
+    old = os.umask(0o027)
+    try:
+        yield 0o027
+    finally:
+        os.umask(old)

@@ -2,7 +2,9 @@
 
 import gzip
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 import zipfile
@@ -15,6 +17,11 @@ from conftest import make_texts
 import textcnn
 
 FAST = ["--embeddings", "none", "--cv", "2", "--max-epochs", "6", "--lr", "0.01", "-q"]
+FIT = ["fit-transform", "--text", "review", "--target", "label", *FAST]
+
+
+def mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
 
 
 def run(*args, cwd=None):
@@ -245,3 +252,18 @@ def test_demo_prints_oof_accuracy():
 
 def test_demo_bad_argument_is_one_line_error():
     one_line_error(run("demo", "--cv", "1"), "cv must be at least 2 folds, got 1")
+
+
+def test_outputs_get_the_umask_mode(train_csv, tmp_path, umask):
+    """The CLI's files get 0o666 & ~umask, also where --force replaces a 0644 file."""
+    model, oof = tmp_path / "m.textcnn", tmp_path / "oof.parquet"
+    out = run(*FIT, train_csv, "--model-out", model, "--out", oof)
+    assert out.returncode == 0, out.stderr
+    assert mode(model) == 0o640 and mode(oof) == 0o640
+    for name in ("t.csv", "t.csv.gz", "t.parquet"):
+        target = tmp_path / name
+        target.write_text("old")
+        target.chmod(0o644)
+        out = run("transform", train_csv, "--model", model, "--out", target, "--force", "-q")
+        assert out.returncode == 0, out.stderr
+        assert mode(target) == 0o640, name

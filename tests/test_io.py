@@ -1,6 +1,15 @@
+import os
+import stat
+
+import numpy as np
+import pandas as pd
 import pytest
 
-from textcnn.io import atomic_open, write_text_atomic
+from textcnn.io import TableWriter, atomic_open, atomic_path, write_text_atomic
+
+
+def mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
 
 
 def test_atomic_write_replaces_only_on_success(tmp_path):
@@ -12,3 +21,45 @@ def test_atomic_write_replaces_only_on_success(tmp_path):
         raise RuntimeError("interrupted")
     assert target.read_text() == "a,b\n"  # untouched
     assert [p.name for p in target.parent.iterdir()] == ["out.csv"]  # no temp file left
+
+
+def test_atomic_writes_get_the_mode_of_a_plain_open(tmp_path, umask):
+    plain = tmp_path / "plain.txt"
+    with open(plain, "w") as fh:
+        fh.write("x")
+    assert mode(plain) == 0o640  # 0o666 & ~0o027
+    write_text_atomic(tmp_path / "new.txt", "x")
+    assert mode(tmp_path / "new.txt") == 0o640
+    existing = tmp_path / "existing.txt"  # what --force replaces
+    existing.write_text("old")
+    existing.chmod(0o644)
+    with atomic_open(existing) as fh:
+        fh.write("new")
+    assert existing.read_text() == "new" and mode(existing) == 0o640
+    os.umask(0o002)
+    with atomic_path(tmp_path / "shared.txt") as tmp:
+        tmp.write_text("x")
+    assert mode(tmp_path / "shared.txt") == 0o664
+
+
+@pytest.mark.parametrize("name", ["t.csv", "t.tsv", "t.csv.gz", "t.parquet"])
+def test_table_files_get_the_umask_mode(tmp_path, umask, name):
+    out = tmp_path / name
+    with atomic_path(out) as tmp:
+        writer = TableWriter(tmp, out)
+        writer.write(pd.DataFrame({"id": ["a", "b"], "x__textcnn": [0.25, 0.5]}))
+        writer.close()
+    assert mode(out) == 0o640
+
+
+def test_dask_outputs_get_the_umask_mode(tmp_path, umask):
+    dd = pytest.importorskip("dask.dataframe")
+    from textcnn.dask import write_table
+
+    ddf = dd.from_pandas(pd.DataFrame({"x": np.arange(6.0)}), npartitions=2)
+    assert write_table(ddf, tmp_path / "d.csv") == 6
+    assert mode(tmp_path / "d.csv") == 0o640
+    assert write_table(ddf, tmp_path / "d.parquet") == 6
+    assert mode(tmp_path / "d.parquet") == 0o750  # a directory of parts
+    parts = list((tmp_path / "d.parquet").iterdir())
+    assert parts and {mode(p) for p in parts} == {0o640}

@@ -1,4 +1,5 @@
 import json
+import os
 import zipfile
 
 import numpy as np
@@ -86,3 +87,13 @@ def test_damaged_files_are_refused(fitted, tmp_path):
         textcnn.load(tmp_path / "data.csv")
     with pytest.raises(FileNotFoundError):
         textcnn.load(tmp_path / "missing.textcnn")
+
+
+@pytest.mark.parametrize("make", ["cnn"], indirect=True)
+def test_saved_model_gets_the_umask_mode(fitted, tmp_path, umask):
+    enc, _ = fitted
+    enc.save(tmp_path / "m.textcnn")
+    assert os.stat(tmp_path / "m.textcnn").st_mode & 0o777 == 0o640
+    (tmp_path / "m.textcnn").chmod(0o644)
+    enc.save(tmp_path / "m.textcnn")  # replacing a file: the umask's mode, not 0600
+    assert os.stat(tmp_path / "m.textcnn").st_mode & 0o777 == 0o640

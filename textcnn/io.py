@@ -9,7 +9,7 @@ import hashlib
 import io
 import json
 import os
-import tempfile
+import secrets
 import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -46,14 +46,30 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
+    tmp = _new_temp_file(path)
     try:
         yield tmp
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _new_temp_file(path: Path) -> Path:
+    """Create an empty, uniquely named file beside ``path`` and return its path.
+
+    Created like ``open(name, "x")``: with mode ``0o666 & ~umask``, the mode a plain
+    write gives, which the final file keeps after the rename. (``tempfile.mkstemp``
+    creates mode 0600, meant for shared temp directories; here the file sits in the
+    destination's own directory and becomes the destination.)
+    """
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(f"{path.parent}: no free temporary name for {path.name}")
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
