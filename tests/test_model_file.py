@@ -97,3 +97,16 @@ def test_saved_model_gets_the_umask_mode(fitted, tmp_path, umask):
     (tmp_path / "m.textcnn").chmod(0o644)
     enc.save(tmp_path / "m.textcnn")  # replacing a file: the umask's mode, not 0600
     assert os.stat(tmp_path / "m.textcnn").st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("make", ["cnn"], indirect=True)
+def test_set_output_survives_save_and_load(fitted, tmp_path):
+    enc, X = fitted
+    enc.save(tmp_path / "default.textcnn")
+    assert isinstance(textcnn.load(tmp_path / "default.textcnn").transform(X), np.ndarray)
+    enc.set_output(transform="pandas").save(tmp_path / "pandas.textcnn")
+    assert read_manifest(tmp_path / "pandas.textcnn")["output_config"] == {"transform": "pandas"}
+    out = textcnn.load(tmp_path / "pandas.textcnn").transform(X)
+    assert isinstance(out, pd.DataFrame)
+    assert out.columns.tolist() == ["review__textcnn_pos"]
+    pd.testing.assert_frame_equal(out, enc.transform(X))

@@ -239,8 +239,9 @@ def save_model(
     """Write a fitted encoder to a model file that runs no code when loaded.
 
     The file is a zip of ``manifest.json`` (format version, class, parameters,
-    fitted attributes, sha256 of the other members), ``vocabularies.json`` and
-    ``tensors.npz`` (the networks' weights, read back with ``allow_pickle=False``).
+    ``set_output`` configuration, fitted attributes, sha256 of the other members),
+    ``vocabularies.json`` and ``tensors.npz`` (the networks' weights, read back with
+    ``allow_pickle=False``).
 
     Parameters
     ----------
@@ -303,6 +304,12 @@ def save_model(
         "embedding_coverage": encoder.embedding_coverage_,
         "networks": nets,
         "metrics": metrics or {},
+        # set_output(transform=...) as sklearn keeps it, e.g. {"transform": "pandas"}
+        "output_config": {
+            k: v
+            for k, v in getattr(encoder, "_sklearn_output_config", {}).items()
+            if isinstance(v, str)
+        },
         "sha256": {k: hashlib.sha256(v).hexdigest() for k, v in blobs.items()},
     }
     with atomic_path(path) as tmp:
@@ -392,6 +399,8 @@ def load_model(path: str | os.PathLike[str]) -> Any:
         for k, v in manifest["params"].items()
     }
     encoder = cls(**params)
+    # set_output(transform="pandas") survives the file (no "output_config" in older files)
+    encoder.set_output(transform=manifest.get("output_config", {}).get("transform"))
     encoder.n_features_in_ = manifest["n_features_in"]
     if manifest["feature_names_in"] is not None:
         encoder.feature_names_in_ = np.asarray(manifest["feature_names_in"], dtype=object)
