@@ -267,3 +267,19 @@ def test_outputs_get_the_umask_mode(train_csv, tmp_path, umask):
         out = run("transform", train_csv, "--model", model, "--out", target, "--force", "-q")
         assert out.returncode == 0, out.stderr
         assert mode(target) == 0o640, name
+
+
+def test_transform_verbose_logs_like_fit_transform(fitted, train_csv, tmp_path):
+    model, _ = fitted
+    for i, flags in enumerate((["transform", "-v"], ["-v", "transform"])):
+        out = run(*flags, train_csv, "--model", model, "--out", tmp_path / f"{i}.csv")
+        assert out.returncode == 0, out.stderr
+        logs = [line for line in out.stderr.splitlines() if line.startswith("INFO textcnn")]
+        assert f"INFO textcnn.io: loaded {model}: TextCNNEncoder for column(s) ['review'], " in (
+            logs[0]
+        )
+        assert logs[0].endswith("2 network(s) each")
+        assert any(line.startswith("INFO textcnn: 200 rows featurized") for line in logs), logs
+        assert logs[-1] == f"INFO textcnn: wrote {tmp_path / f'{i}.csv'}"
+    quiet = run("transform", train_csv, "--model", model, "--out", tmp_path / "q.csv")
+    assert quiet.returncode == 0 and "INFO" not in quiet.stderr

@@ -163,6 +163,7 @@ def cmd_transform(args: argparse.Namespace) -> int:
         raise UserError("several input files need --dask (or one file per call)")
     src = Path(args.data[0])
     enc.set_output(transform="pandas")
+    logger.info("reading %s in chunks of %d rows", src, args.chunksize)
     rows = 0
     start = time.perf_counter()
     columns, required = _columns(args, text)
@@ -177,10 +178,12 @@ def cmd_transform(args: argparse.Namespace) -> int:
                 writer.write(keep.join(feats.reset_index(drop=True)))
                 rows += len(chunk)
                 bar.update(len(chunk))
+                logger.info("%d rows featurized (%.1f s)", rows, time.perf_counter() - start)
         finally:
             writer.close()
             bar.close()
     seconds = time.perf_counter() - start
+    logger.info("wrote %s", out)
     if not args.quiet:
         sys.stdout.write(
             f"{rows} rows -> {out} in {seconds:.1f} s ({rows / max(seconds, 1e-9):,.0f} rows/s)\n"
@@ -211,6 +214,12 @@ def _transform_on_dask(args: argparse.Namespace, enc: Any, text: list[str], out:
     if missing:
         raise UserError(f"{files[0]}: no column(s) {missing} (has {list(ddf.columns)})")
     features = tdask.transform(ddf, enc, keep=_passthrough(list(ddf.columns), args))
+    logger.info(
+        "Dask: %d file(s), %d partition(s), scheduler %s",
+        len(files),
+        ddf.npartitions,
+        args.scheduler or "local cluster",
+    )
     cluster = None if args.scheduler else tdask.local_cluster(args.workers, silence_logs=40)
     client = Client(args.scheduler or cluster)
     try:
@@ -309,18 +318,29 @@ def _add_io_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
 
 
+def _verbosity_options(default: Any) -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="log progress (INFO)"
+    )
+    common.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="no progress bars or summary"
+    )
+    return common
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     from . import __version__
 
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-v", "--verbose", action="store_true", help="log progress (INFO)")
-    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summary")
+    # -v / -q before or after the command: a subcommand's defaults would overwrite a
+    # `textcnn -v transform ...` given before it, so theirs are SUPPRESS (not set)
     parser = argparse.ArgumentParser(
         prog="textcnn",
         description="Cross-fitted text-CNN features for tabular data.",
-        parents=[common],
+        parents=[_verbosity_options(default=False)],
     )
+    common = _verbosity_options(default=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"textcnn {__version__}")
     sub = parser.add_subparsers(dest="command")
 

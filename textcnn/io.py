@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import io
 import json
+import logging
 import os
 import secrets
 import zipfile
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -445,4 +448,11 @@ def load_model(path: str | os.PathLike[str]) -> Any:
             )
             vectorizer.idf_ = tensors[f"ngrams/{c}/idf"].numpy()
         encoder.ngram_vectorizers_.append(vectorizer)
+    logger.info(
+        "loaded %s: %s for column(s) %s, %d network(s) each",
+        path,
+        manifest["class"],
+        manifest["feature_names_in"] or manifest["n_features_in"],
+        len(encoder.models_[0]),
+    )
     return encoder
