@@ -281,3 +281,50 @@ def test_transform_verbose_logs_like_fit_transform(fitted, train_csv, tmp_path):
         assert logs[-1] == f"INFO textcnn: wrote {tmp_path / f'{i}.csv'}"
     quiet = run("transform", train_csv, "--model", model, "--out", tmp_path / "q.csv")
     assert quiet.returncode == 0 and "INFO" not in quiet.stderr
+
+
+def test_regression_csv_features_are_short_and_info_is_for_people(train_csv, tmp_path):
+    train = pd.read_csv(train_csv)
+    rng = np.random.RandomState(1)
+    train["rating"] = np.where(train["label"] == "pos", 4.0, 2.0) + rng.rand(len(train))
+    train.to_csv(tmp_path / "rated.csv", index=False)
+    model, oof = tmp_path / "m.textcnn", tmp_path / "oof.csv"
+    out = run(
+        "fit-transform",
+        tmp_path / "rated.csv",
+        "--text",
+        "review",
+        "--target",
+        "rating",
+        "--model-out",
+        model,
+        "--out",
+        oof,
+        *FAST,
+    )
+    assert out.returncode == 0, out.stderr
+    cells = pd.read_csv(oof, dtype=str)["review__textcnn"]
+    # the shortest text of each float32 ("3.0780716"), not its float64 digits
+    assert all(str(np.float32(c)) == c for c in cells), cells.head()
+    assert max(len(c.lstrip("-").replace(".", "").lstrip("0")) for c in cells) <= 9
+    values = cells.astype(float)
+    assert 1.5 < values.min() and values.max() < 5.5 and values.std() > 0.1
+    info = run("info", model)
+    assert info.returncode == 0
+    r2 = re.search(r"metric:       review: oof_r2 = (\S+)\n", info.stdout).group(1)
+    assert len(r2.lstrip("-").replace(".", "").lstrip("0")) <= 4  # 4 significant digits
+    assert 0.05 < float(r2) <= 1  # chance: <= 0
+
+
+def test_info_log_loss_has_4_significant_digits(fitted):
+    model, _ = fitted
+    out = run("info", model).stdout
+    loss = re.search(r"review: oof_log_loss = (\S+)\n", out).group(1)
+    assert re.fullmatch(r"0\.0*[1-9]\d{0,3}", loss), loss  # 4 significant digits
+    assert 0 < float(loss) < 0.6
+
+
+def test_cli_model_transforms_to_arrays_in_python(fitted, train_csv):
+    """The CLI's own pandas output is not stored in the model file."""
+    model, _ = fitted
+    assert isinstance(textcnn.load(model).transform(pd.read_csv(train_csv)[["review"]]), np.ndarray)

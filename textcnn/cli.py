@@ -43,6 +43,13 @@ def _columns(args: argparse.Namespace, needed: Sequence[str]) -> tuple[list[str]
     return (None if args.keep == [] else required), required
 
 
+def _human(value: Any) -> str:
+    """A metric for people: 4 significant digits (``0.4395``, ``59.43``); others as str."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
 def _progress(args: argparse.Namespace) -> bool:
     return not args.quiet and sys.stderr.isatty()
 
@@ -118,23 +125,24 @@ def cmd_fit_transform(args: argparse.Namespace) -> int:
     for col in args.text:
         if frame[col].fillna("").astype(str).str.strip().eq("").all():
             raise UserError(f"{src}: text column {col!r} is empty in every row")
-    enc = make_encoder(args).set_output(transform="pandas")
+    enc = make_encoder(args)  # default output: the model file keeps the Python default
     start = time.perf_counter()
     try:
-        feats = enc.fit_transform(frame[args.text], y.to_numpy())
+        oof = enc.fit_transform(frame[args.text], y.to_numpy())
     except ValueError as exc:
         raise UserError(f"{src}: {exc}") from exc
     seconds = time.perf_counter() - start
-    metrics = _oof_metrics(enc, feats.to_numpy(), y.to_numpy())
+    metrics = _oof_metrics(enc, oof, y.to_numpy())
+    feats = pd.DataFrame(oof, columns=enc.get_feature_names_out())
     passthrough = frame[_passthrough(list(frame.columns), args)].reset_index(drop=True)
     result = pd.concat([passthrough, feats], axis=1)
     with atomic_path(out) as tmp:
-        writer = TableWriter(tmp, out)
+        writer = TableWriter(tmp, out, features=feats.columns)
         writer.write(result)
         writer.close()
     save_model(enc, model_out, metrics={**metrics, "fit_seconds": round(seconds, 2)})
     if not args.quiet:
-        shown = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items())
+        shown = "  ".join(f"{k} {_human(v)}" for k, v in metrics.items())
         sys.stdout.write(
             f"{len(frame)} rows -> {out} ({feats.shape[1]} feature columns), model -> "
             f"{model_out}; {shown}; {seconds:.1f} s\n"
@@ -170,7 +178,7 @@ def cmd_transform(args: argparse.Namespace) -> int:
     chunks = read_chunks(src, columns, required, text, args.chunksize, args.sep, args.encoding)
     bar = tqdm(desc="rows", unit="row", disable=None if _progress(args) else True)
     with atomic_path(out) as tmp:
-        writer = TableWriter(tmp, out)
+        writer = TableWriter(tmp, out, features=enc.get_feature_names_out())
         try:
             for chunk in chunks:
                 feats = enc.transform(chunk[text])
@@ -223,7 +231,7 @@ def _transform_on_dask(args: argparse.Namespace, enc: Any, text: list[str], out:
     cluster = None if args.scheduler else tdask.local_cluster(args.workers, silence_logs=40)
     client = Client(args.scheduler or cluster)
     try:
-        rows = tdask.write_table(features, out)
+        rows = tdask.write_table(features, out, features=enc.get_feature_names_out())
     except ValueError as exc:
         raise UserError(str(exc)) from exc
     finally:
@@ -262,7 +270,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         "coverage:     "
         + (", ".join(f"{k} {v:.1%}" for k, v in m["embedding_coverage"].items()) or "-"),
     ]
-    lines += [f"metric:       {k} = {v}" for k, v in (m.get("metrics") or {}).items()]
+    lines += [f"metric:       {k} = {_human(v)}" for k, v in (m.get("metrics") or {}).items()]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 

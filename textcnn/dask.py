@@ -28,6 +28,8 @@ from typing import Any
 
 import pandas as pd
 
+from .io import csv_floats
+
 logger = logging.getLogger(__name__)
 
 
@@ -223,7 +225,7 @@ def read_table(
     )
 
 
-def write_table(ddf: Any, out: str | os.PathLike[str]) -> int:
+def write_table(ddf: Any, out: str | os.PathLike[str], features: Sequence[str] = ()) -> int:
     """Compute ``ddf`` and write it atomically; return the number of rows.
 
     ``.parquet``: a directory of part files (one per partition); ``.csv`` / ``.tsv``:
@@ -235,6 +237,9 @@ def write_table(ddf: Any, out: str | os.PathLike[str]) -> int:
         What to write.
     out : str or os.PathLike
         Destination.
+    features : sequence of str, default=()
+        Feature columns, written to CSV at float32 precision
+        (:func:`textcnn.io.csv_floats`); Parquet keeps the frame's types.
 
     Returns
     -------
@@ -253,7 +258,9 @@ def write_table(ddf: Any, out: str | os.PathLike[str]) -> int:
             write = ddf.to_parquet(target, write_index=False, compute=False)
         else:
             sep = "\t" if out.suffix == ".tsv" else ","
-            write = ddf.to_csv(target, single_file=True, index=False, sep=sep, compute=False)
+            write = csv_floats(ddf, features).to_csv(
+                target, single_file=True, index=False, sep=sep, compute=False
+            )
         # one pass: the row count shares the transform tasks with the write (to_csv gives
         # delayed objects, the count an expression: dask warns about mixing the two)
         with warnings.catch_warnings():

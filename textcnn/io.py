@@ -178,14 +178,56 @@ def read_chunks(
         raise ValueError(f"{path}: cannot parse as CSV ({exc}); try --sep") from exc
 
 
-class TableWriter:
-    """Append DataFrame chunks to a CSV (``.csv``, ``.tsv``, ``.csv.gz``) or Parquet file."""
+def csv_floats(frame: Any, features: Sequence[str]) -> Any:
+    """``frame`` as written to CSV: the ``features`` columns at float32, their precision.
 
-    def __init__(self, path: Path, final_name: Path) -> None:
+    The networks compute in float32, and pandas writes a float32 value as the shortest
+    decimal text that reads back as that same float32 (``3.0780716``, not the float64
+    text ``3.0780715942382812``). Other columns (``--id``, ``--keep``) are unchanged.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or dask.dataframe.DataFrame
+        A chunk (or Dask frame) about to be written to CSV.
+    features : sequence of str
+        The encoder's output columns in ``frame``.
+
+    Returns
+    -------
+    pandas.DataFrame or dask.dataframe.DataFrame
+        The same frame with those columns as float32.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"id": [7], "x__textcnn": [3.0780715942382812]})
+    >>> print(csv_floats(frame, ["x__textcnn"]).to_csv(index=False), end="")
+    id,x__textcnn
+    7,3.0780716
+    """
+    return frame.astype({c: np.float32 for c in features})
+
+
+class TableWriter:
+    """Append DataFrame chunks to a CSV (``.csv``, ``.tsv``, ``.csv.gz``) or Parquet file.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        Where to write (e.g. the temporary path of :func:`atomic_path`).
+    final_name : pathlib.Path
+        The destination, whose suffix says the format.
+    features : sequence of str, default=()
+        Feature columns, written to CSV at float32 precision (see :func:`csv_floats`);
+        Parquet keeps the frame's types.
+    """
+
+    def __init__(self, path: Path, final_name: Path, features: Sequence[str] = ()) -> None:
         self.path = path
         self.parquet = _is_parquet(final_name)
         self.sep = "\t" if ".tsv" in final_name.suffixes else ","
         self.gzip = final_name.suffix.lower() == ".gz"
+        self.features = list(features)
         self._writer: Any = None
         self._fh: Any = None
 
@@ -200,6 +242,7 @@ class TableWriter:
                 self._writer = pq.ParquetWriter(self.path, table.schema)
             self._writer.write_table(table)
             return
+        frame = csv_floats(frame, self.features)
         if self._fh is None:
             opener = gzip.open if self.gzip else open
             self._fh = opener(self.path, "wt", encoding="utf-8", newline="")
