@@ -1,5 +1,6 @@
 """The CLI, run as a subprocess on temporary files."""
 
+import argparse
 import gzip
 import json
 import os
@@ -256,16 +257,17 @@ def test_demo_bad_argument_is_one_line_error():
 
 def test_outputs_get_the_umask_mode(train_csv, tmp_path, umask):
     """The CLI's files get 0o666 & ~umask, also where --force replaces a 0644 file."""
+    from textcnn.cli import main  # in-process: the umask set here applies
+
     model, oof = tmp_path / "m.textcnn", tmp_path / "oof.parquet"
-    out = run(*FIT, train_csv, "--model-out", model, "--out", oof)
-    assert out.returncode == 0, out.stderr
+    assert main([*map(str, FIT), str(train_csv), "--model-out", str(model), "--out", str(oof)]) == 0
     assert mode(model) == 0o640 and mode(oof) == 0o640
     for name in ("t.csv", "t.csv.gz", "t.parquet"):
         target = tmp_path / name
         target.write_text("old")
         target.chmod(0o644)
-        out = run("transform", train_csv, "--model", model, "--out", target, "--force", "-q")
-        assert out.returncode == 0, out.stderr
+        argv = ["transform", str(train_csv), "--model", str(model), "--out", str(target)]
+        assert main([*argv, "--force", "-q"]) == 0
         assert mode(target) == 0o640, name
 
 
@@ -328,3 +330,140 @@ def test_cli_model_transforms_to_arrays_in_python(fitted, train_csv):
     """The CLI's own pandas output is not stored in the model file."""
     model, _ = fitted
     assert isinstance(textcnn.load(model).transform(pd.read_csv(train_csv)[["review"]]), np.ndarray)
+
+
+# ---------------------------------------------------------------- encoder options (parity)
+#: Encoder parameters without a fit-transform option (documented in textcnn.cli.NOT_OPTIONS).
+EXCLUDED = {"cell", "verbose"}  # --kind bigru/bilstm sets cell; -v/-q and the terminal, verbose
+BASE = ["fit-transform", "t.csv", "--text", "review", "--target", "label"]
+BASE += ["--model-out", "m", "--out", "o.csv", "-q"]
+NAMED = {  # string parameters: a value other than the default, and what it parses to
+    "embeddings": ("none", None),
+    "embedding_mode": ("multichannel", "multichannel"),
+    "level": ("char", "char"),
+    "target_type": ("continuous", "continuous"),
+    "device": ("cpu", "cpu"),
+}
+
+
+def other_value(name, default):
+    """Command-line words giving ``name`` a value other than its default, and that value."""
+    flag = "--" + name.replace("_", "-")
+    if isinstance(default, bool):
+        return [f"--no-{flag[2:]}" if default else flag], not default
+    if isinstance(default, tuple):
+        return [flag, "2", "6"], (2, 6)
+    if isinstance(default, int):
+        return [flag, str(default + 2)], default + 2
+    if isinstance(default, float) or name not in NAMED and isinstance(default, str):
+        return [flag, "0.25"], 0.25  # a number; also for "auto"-like string defaults
+    if default is None:
+        return [flag, "3"], 3
+    return [flag, NAMED[name][0]], NAMED[name][1]
+
+
+@pytest.mark.parametrize(
+    ("kind", "cls_name"), [("cnn", "TextCNNEncoder"), ("bilstm", "TextRNNEncoder")]
+)
+def test_every_encoder_parameter_is_an_option_that_reaches_the_encoder(kind, cls_name):
+    import inspect
+
+    from textcnn import cli
+
+    assert set(cli.NOT_OPTIONS) == EXCLUDED
+    cls = getattr(textcnn, cls_name)
+    parser = cli.build_parser()
+    params = [p for p in inspect.signature(cls).parameters.values() if p.name not in EXCLUDED]
+    assert len(params) >= 20  # a sanity check on the signature reading
+    # options not given keep the encoder's own defaults (the CLI's seed default is 0)
+    preset = {"cell": "lstm"} if kind == "bilstm" else {}
+    unset = cli.make_encoder(parser.parse_args([*BASE, "--kind", kind])).get_params()
+    assert unset == cls(**preset, random_state=0).get_params()
+    for param in params:
+        words, expected = other_value(param.name, param.default)
+        args = parser.parse_args([*BASE, "--kind", kind, *words])
+        enc = cli.make_encoder(args)
+        assert type(enc) is cls
+        assert enc.get_params()[param.name] == expected, (param.name, words)
+
+
+def test_old_option_names_and_presets_still_work():
+    from textcnn import cli
+
+    parser = cli.build_parser()
+    enc = cli.make_encoder(parser.parse_args([*BASE, "--seed", "7", "--refit", "--cv", "3"]))
+    assert (enc.random_state, enc.refit, enc.cv) == (7, True, 3)
+    assert cli.make_encoder(parser.parse_args(BASE)).random_state == 0  # the CLI's default
+    char = cli.make_encoder(parser.parse_args([*BASE, "--kind", "char", "--max-length", "50"]))
+    assert (char.level, char.n_filters, char.kernel_sizes, char.max_length) == (
+        "char", 64, (3, 5, 7), 50,
+    )  # fmt: skip
+    gru = cli.make_encoder(parser.parse_args([*BASE, "--kind", "bigru"]))
+    assert (type(gru).__name__, gru.cell, gru.patience) == ("TextRNNEncoder", "gru", 2)
+    assert cli.make_encoder(parser.parse_args([*BASE, "--max-length", "none"])).max_length is None
+
+
+def test_option_values_parse_generically():
+    from textcnn.cli import EncoderOption
+
+    auto = EncoderOption("dropout", {"cnn": "auto"}, 'float or "auto"', "Dropout.")
+    assert [auto.parse(t) for t in ("auto", "0.3", "1")] == ["auto", 0.3, 1.0]
+    with pytest.raises(argparse.ArgumentTypeError, match='expected float or "auto"'):
+        auto.parse("fast")
+    loose = EncoderOption("dropout", {"cnn": "auto"}, "", "Dropout.")  # undocumented type
+    assert loose.parse("auto") == "auto"
+    length = EncoderOption("max_length", {"cnn": 400}, "int or None", "Tokens.")
+    assert [length.parse(t) for t in ("7", "none", "None")] == [7, None, None]
+    with pytest.raises(argparse.ArgumentTypeError, match="expected int or None"):
+        length.parse("7.5")
+
+
+def test_bad_option_values_and_kinds_are_refused(train_csv, tmp_path, capsys):
+    from textcnn.cli import main
+
+    argv = [*FIT, train_csv, "--model-out", tmp_path / "m", "--out", tmp_path / "o.csv"]
+    with pytest.raises(SystemExit) as exit_:
+        main([*map(str, argv), "--max-epochs", "2.5"])
+    assert exit_.value.code == 2  # argparse's usage error
+    assert "argument --max-epochs: expected int, got '2.5'" in capsys.readouterr().err
+    assert main([*map(str, argv), "--hidden-size", "8"]) == 1
+    err = capsys.readouterr().err
+    assert err == "textcnn: error: --hidden-size applies to --kind bigru/bilstm, not cnn\n"
+    assert not (tmp_path / "m").exists() and not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (
+            ["--dropout", "0.3", "--patience", "2", "--kernel-sizes", "2", "3", "--n-filters", "8",
+             "--embedding-dim", "12", "--no-lowercase", "--max-norm", "none", "--min-count", "2",
+             "--weight-decay", "0.001", "--validation-fraction", "0.2", "--batch-size", "16"],
+            {"dropout": 0.3, "patience": 2, "kernel_sizes": (2, 3), "n_filters": 8,
+             "embedding_dim": 12, "lowercase": False, "max_norm": None, "min_count": 2,
+             "weight_decay": 0.001, "validation_fraction": 0.2, "batch_size": 16},
+        ),
+        (
+            ["--kind", "bilstm", "--hidden-size", "8", "--num-layers", "2", "--no-bidirectional",
+             "--no-early-stopping", "--max-length", "30"],
+            {"cell": "lstm", "hidden_size": 8, "num_layers": 2, "bidirectional": False,
+             "early_stopping": False, "max_length": 30},
+        ),
+    ],
+)  # fmt: skip
+def test_command_line_values_reach_the_fitted_encoder(train_csv, tmp_path, words, expected):
+    model = tmp_path / "m.textcnn"
+    out = run(*FIT, train_csv, "--model-out", model, "--out", tmp_path / "o.csv", *words)
+    assert out.returncode == 0, out.stderr
+    params = textcnn.load(model).get_params()
+    assert {k: params[k] for k in expected} == expected
+    assert (params["embeddings"], params["cv"], params["random_state"]) == (None, 2, 0)
+
+
+def test_number_like_text_stays_text_where_only_strings_fit():
+    from textcnn.cli import EncoderOption
+
+    vectors = EncoderOption("embeddings", {"cnn": "glove-6b-50d"}, "str, path or None", "")
+    assert [vectors.parse(t) for t in ("2024", "none", "v.txt")] == ["2024", None, "v.txt"]
+    rate = EncoderOption("lr", {"cnn": 1e-3}, "float", "")
+    assert rate.parse("1") == 1.0 and isinstance(rate.parse("1"), float)
