@@ -1,3 +1,5 @@
+import sys
+
 import numpy as np
 import pytest
 from sklearn.model_selection import GroupKFold, KFold, ShuffleSplit, StratifiedGroupKFold
@@ -64,3 +66,69 @@ def test_missing_rows_detected():
     rec = Recorder()
     with pytest.raises(AssertionError, match="zero or several"):
         cross_fit([(np.arange(5, 10), np.arange(0, 4))], 10, rec.fit, rec.predict)
+
+
+@pytest.fixture
+def machine(monkeypatch):
+    """A 4-core machine whose running threads and thread pools the test sets."""
+    import threadpoolctl
+
+    from textcnn import _crossfit
+
+    state = {"running": 0}
+    monkeypatch.setattr(_crossfit, "_threads_warned", False)
+    monkeypatch.setattr(_crossfit.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(_crossfit, "_running_elsewhere", lambda: state["running"])
+    pools = [
+        {"filepath": "/x/torch/lib/libgomp.so.1", "internal_api": "openmp", "num_threads": 4},
+        {"filepath": "/x/scikit_learn.libs/libgomp-e9.so.1", "internal_api": "openmp",
+         "num_threads": 4},
+    ]  # fmt: skip
+    monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda: pools)
+    return state
+
+
+def test_oversubscription_warns_once_naming_the_pools(machine, caplog):
+    from textcnn._crossfit import warn_if_oversubscribed
+
+    machine["running"] = 1
+    assert not warn_if_oversubscribed(3, None)  # 3 + 1 threads on 4 cores: fine
+    assert not warn_if_oversubscribed(4, 3)  # folds in joblib workers: they limit threads
+    assert not caplog.records
+    machine["running"] = 2
+    assert warn_if_oversubscribed(4, None)  # 4 + 2 > 4
+    assert not warn_if_oversubscribed(4, None)  # once per process
+    (record,) = caplog.records
+    assert record.levelname == "WARNING"
+    message = record.getMessage()
+    assert message.startswith("training with 4 torch threads while 2 other thread(s) run on 4 ")
+    assert "libgomp.so.1 (openmp, 4), libgomp-e9.so.1 (openmp, 4)" in message
+    assert "torch.set_num_threads(k)" in message and "threadpool_limits(k)" in message
+
+
+def test_fit_on_a_busy_machine_warns_once(machine, caplog, binary_data):
+    import torch
+    from conftest import FAST
+
+    from textcnn import TextCNNEncoder
+
+    X, y = binary_data
+    machine["running"] = 4
+    with caplog.at_level("WARNING", logger="textcnn"):
+        TextCNNEncoder(**{**FAST, "max_epochs": 1}).fit(X, y)
+        TextCNNEncoder(**{**FAST, "max_epochs": 1}).fit(X, y)
+    warned = [r for r in caplog.records if "oversubscribed" in r.getMessage()]
+    assert len(warned) == 1
+    assert f"training with {torch.get_num_threads()} torch threads while 4 other" in (
+        warned[0].getMessage()
+    )
+
+
+def test_running_threads_are_read_from_proc_loadavg():
+    from textcnn._crossfit import _running_elsewhere
+
+    running = _running_elsewhere()
+    if sys.platform.startswith("linux"):
+        assert isinstance(running, int) and running >= 0
+    else:
+        assert running is None

@@ -475,6 +475,8 @@ class _TextEncoderBase(_CrossFitEncoder):
 
     def _fit_setup(self) -> dict[str, Any]:
         device = _training.resolve_device(self.device)
+        if device == "cpu":
+            _crossfit.warn_if_oversubscribed(torch.get_num_threads(), self.n_jobs)
         vectors: Any = None
         if self._effective_mode() != "rand":
             if isinstance(self.embeddings, str) and self.embeddings in _embeddings.TRAINED:
