@@ -197,7 +197,7 @@ def test_input_errors_are_one_line(fitted, train_csv, tmp_path):
     train.assign(label="pos").to_csv(tmp_path / "one.csv", index=False)
     one_line_error(
         run(*fit, tmp_path / "one.csv"),
-        "one.csv: y is constant (every value is 'pos'): a classifier needs at least two classes",
+        "one.csv: y is constant (every value is 'pos'): one class, a classifier needs at least two",
     )
     train.assign(label=3.25).to_csv(tmp_path / "flat.csv", index=False)
     one_line_error(

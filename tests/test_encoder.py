@@ -251,7 +251,7 @@ def test_pipeline_with_column_transformer_and_hgb(binary_data):
     ("X", "y", "match"),
     [
         (pd.DataFrame({"t": []}, dtype=object), [], "0 sample"),
-        (["a b", "c d", "e f", "g h"], ["x"] * 4, "at least two classes"),
+        (["a b", "c d", "e f", "g h"], ["x"] * 4, "one class, a classifier needs at least two"),
         (["a b", "c d", "e f", "g h"], [3.25] * 4, "regression target must vary"),
         (["a b", "c d", "e f", "g h"], [1.0, np.nan, 2.0, 3.0], "missing value"),
         (["a", "b"], [0, 1], "at least 3 rows"),
@@ -270,9 +270,9 @@ def test_bad_input_errors(X, y, match):
     [
         ([3.25] * 6, "auto", "every value is 3.25): a regression target must vary"),
         ([3.0] * 6, "continuous", "every value is 3.0): a regression target must vary"),
-        ([3.0] * 6, "auto", "every value is 3.0): a classifier needs at least two classes"),
-        (["pos"] * 6, "auto", "every value is 'pos'): a classifier needs at least two classes"),
-        ([1] * 6, "binary", "every value is 1): a classifier needs at least two classes"),
+        ([3.0] * 6, "auto", "every value is 3.0): one class, a classifier needs at least two"),
+        (["pos"] * 6, "auto", "every value is 'pos'): one class, a classifier needs at least two"),
+        ([1] * 6, "binary", "every value is 1): one class, a classifier needs at least two"),
     ],
 )
 def test_constant_target_is_one_error_worded_for_its_task(encoder, y, target_type, message):

@@ -150,7 +150,7 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
             need = (
                 "a regression target must vary"
                 if target_type == "continuous"
-                else "a classifier needs at least two classes"
+                else "one class, a classifier needs at least two"
             )
             raise ValueError(f"y is constant (every value is {value!r}): {need}")
         if target_type == "continuous":
