@@ -217,7 +217,7 @@ class EncoderOption:
         parser.add_argument(*self.flags, **options)
 
 
-def encoder_options() -> dict[str, EncoderOption]:
+def _encoder_options() -> dict[str, EncoderOption]:
     """The ``fit-transform`` options of every encoder parameter (minus :data:`NOT_OPTIONS`).
 
     Returns
@@ -240,8 +240,8 @@ def encoder_options() -> dict[str, EncoderOption]:
     }
 
 
-def add_encoder_options(parser: argparse.ArgumentParser) -> None:
-    """Add :func:`encoder_options` to ``fit-transform``'s parser.
+def _add_encoder_options(parser: argparse.ArgumentParser) -> None:
+    """Add :func:`_encoder_options` to ``fit-transform``'s parser.
 
     Parameters
     ----------
@@ -249,7 +249,7 @@ def add_encoder_options(parser: argparse.ArgumentParser) -> None:
         The ``fit-transform`` parser.
     """
     group = parser.add_argument_group("encoder options (from the encoder classes' parameters)")
-    for option in encoder_options().values():
+    for option in _encoder_options().values():
         option.add_to(group)  # type: ignore[arg-type]
 
 
@@ -284,7 +284,7 @@ def make_encoder(args: argparse.Namespace) -> Any:
         Unfitted; parameters not given keep the class's (or the kind's preset) default.
     """
     cls, preset = _kinds()[args.kind]
-    options = encoder_options()
+    options = _encoder_options()
     given = {name: getattr(args, name) for name in options if hasattr(args, name)}
     accepted = inspect.signature(cls).parameters
     for name, value in given.items():
@@ -591,7 +591,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(char; the defaults below show them, options given override them) (default: cnn)",
     )
     _add_io_options(fit)
-    fit.on_first_parse = add_encoder_options  # when fit-transform is parsed (imports torch)
+    fit.on_first_parse = _add_encoder_options  # when fit-transform is parsed (imports torch)
     fit.set_defaults(func=cmd_fit_transform)
 
     tr = sub.add_parser("transform", parents=[common], help="apply a model file to a table")
