@@ -355,8 +355,10 @@ def other_value(name, default):
         return [flag, "2", "6"], (2, 6)
     if isinstance(default, int):
         return [flag, str(default + 2)], default + 2
-    if isinstance(default, float) or name not in NAMED and isinstance(default, str):
-        return [flag, "0.25"], 0.25  # a number; also for "auto"-like string defaults
+    if isinstance(default, float):
+        return [flag, "0.25"], 0.25
+    if isinstance(default, str) and name not in NAMED:
+        return [flag, "3"], 3  # a number for an "auto"-like default (int or float: 3 == 3.0)
     if default is None:
         return [flag, "3"], 3
     return [flag, NAMED[name][0]], NAMED[name][1]
@@ -399,7 +401,8 @@ def test_old_option_names_and_presets_still_work():
         "char", 64, (3, 5, 7), 50,
     )  # fmt: skip
     gru = cli.make_encoder(parser.parse_args([*BASE, "--kind", "bigru"]))
-    assert (type(gru).__name__, gru.cell, gru.patience) == ("TextRNNEncoder", "gru", 2)
+    assert (type(gru).__name__, gru.cell) == ("TextRNNEncoder", "gru")
+    assert gru.patience == textcnn.TextRNNEncoder().patience  # the class's own default
     assert cli.make_encoder(parser.parse_args([*BASE, "--max-length", "none"])).max_length is None
 
 
