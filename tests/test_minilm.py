@@ -83,3 +83,11 @@ def test_encoder_on_wordpieces_round_trips(tmp_path):
     enc.save(tmp_path / "m.textcnn")
     loaded = textcnn.load(tmp_path / "m.textcnn")
     np.testing.assert_array_equal(loaded.transform(new), enc.transform(new))
+
+
+def test_top_ngrams_rejoin_wordpieces():
+    params = {**FAST, "embeddings": "minilm-l6", "embedding_mode": "non-static", "cv": 2}
+    enc = TextCNNEncoder(**{**params, "embedding_dim": 16, "refit": True}).fit(REVIEWS, LABELS)
+    grams = [g for row in enc.top_ngrams(REVIEWS, n_filters=8, n_ngrams=5)["ngrams"] for g in row]
+    assert grams and not any("##" in g for g in grams)
+    assert any("tedious" in g or "lifeless" in g for g in grams)  # pieces ted ##ious, life ##less

@@ -826,7 +826,7 @@ class TextCNNEncoder(_TextEncoderBase):
                         break
                     end = int(pos[d, f])  # the window ends at token `end`
                     tokens = docs[d][max(0, end - width + 1) : end + 1]
-                    gram = " ".join(tokens)
+                    gram = " ".join(tokens).replace(" ##", "").removeprefix("##")  # pieces
                     if gram and gram not in ngrams:
                         ngrams.append(gram)
                 rows.append(
