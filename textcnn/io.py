@@ -393,9 +393,7 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
         with zipfile.ZipFile(path) as zf:
             manifest = json.loads(zf.read("manifest.json"))
             if not isinstance(manifest, dict) or manifest.get("format") != MODEL_FORMAT:
-                raise ValueError(
-                    f"{path}: not a textcnn model file (no {MODEL_FORMAT!r} manifest)"
-                )
+                raise ValueError(f"{path}: not a textcnn model file (no {MODEL_FORMAT!r} manifest)")
             version = manifest.get("format_version")
             members = _MEMBERS if version == 1 else _MEMBERS_V2
             if version in _READABLE_VERSIONS:
