@@ -139,3 +139,25 @@ def test_vectorizer_rebuilt_from_its_vocabulary():
     np.testing.assert_array_equal(
         rebuilt.transform(texts).toarray(), fitted.transform(texts).toarray()
     )
+
+
+def test_version_1_model_files_still_load(binary_data, tmp_path):
+    """Files written before the blend branch (format 1, no ngrams.json) load and transform."""
+    import json
+    import zipfile
+
+    X, y = binary_data
+    enc = TextCNNEncoder(**{**FAST, "linear_blend": 0.0}).fit(X, y)
+    enc.save(tmp_path / "v2.textcnn")
+    with zipfile.ZipFile(tmp_path / "v2.textcnn") as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        blobs = {n: zf.read(n) for n in ("vocabularies.json", "tensors.npz")}
+    manifest["format_version"] = 1
+    del manifest["sha256"]["ngrams.json"]
+    with zipfile.ZipFile(tmp_path / "v1.textcnn", "w") as zf:
+        zf.writestr("manifest.json", json.dumps(manifest))
+        for name, blob in blobs.items():
+            zf.writestr(name, blob)
+    loaded = textcnn.load(tmp_path / "v1.textcnn")
+    assert loaded.ngram_vectorizers_ == [None]
+    np.testing.assert_array_equal(loaded.transform(X), enc.transform(X))
