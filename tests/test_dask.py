@@ -45,17 +45,20 @@ def table():
     [lambda: TextCNNEncoder(**FAST), lambda: TfidfLinearEncoder(cv=3, random_state=0, min_df=1)],
     ids=["cnn", "tfidf"],
 )
-def test_folds_run_on_the_workers_with_identical_results(client, table, make):
+def test_folds_run_on_the_workers_with_the_same_results(client, table, make):
     X, y = table[["title", "body"]], table["label"]
     local = make()
     expected = local.fit_transform(X, y)
     with distributed.get_task_stream(client) as stream, joblib.parallel_config(backend="dask"):
         remote = make()
         got = remote.fit_transform(X, y)
-    np.testing.assert_array_equal(got, expected)
-    np.testing.assert_array_equal(remote.transform(X), local.transform(X))
-    # 2 text columns x 3 folds ran as tasks on the cluster, on both workers
-    assert len(stream.data) >= 6
+    # In process the 3 folds of a column train as one group; on the cluster they are
+    # split into one group per worker. A fold trains the same in any group, up to
+    # floating-point summation order (seen: 3e-8).
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(remote.transform(X), local.transform(X), rtol=0, atol=1e-6)
+    # 2 text columns x 2 fold groups ran as tasks on the cluster, on both workers
+    assert len(stream.data) >= 4
     assert len({task["worker"] for task in stream.data}) == 2
 
 

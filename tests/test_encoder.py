@@ -53,17 +53,18 @@ def test_each_row_predicted_by_a_model_that_did_not_train_on_it(binary_data, mon
 
     def spy(folds, n, learners, progress=False, n_jobs=None):
         wrapped = []
-        for c, (fit_fold, predict_fold) in enumerate(learners):
+        for c, (fit_folds, predict_folds) in enumerate(learners):
 
-            def fit(i, rows, c=c, fit_fold=fit_fold):
-                log["trained"][c, i] = set(rows.tolist())
-                return fit_fold(i, rows), i
+            def fit(numbers, rows, c=c, fit_folds=fit_folds):
+                for i, r in zip(numbers, rows):
+                    log["trained"][c, i] = set(r.tolist())
+                return list(zip(fit_folds(numbers, rows), numbers))
 
-            def pred(model, rows, c=c, predict_fold=predict_fold):
-                net, i = model
-                assert not log["trained"][c, i] & set(rows.tolist())
-                log["predicted"][c].extend(rows.tolist())
-                return predict_fold(net, rows)
+            def pred(models, rows, c=c, predict_folds=predict_folds):
+                for (_, i), r in zip(models, rows):
+                    assert not log["trained"][c, i] & set(r.tolist())
+                    log["predicted"][c].extend(r.tolist())
+                return predict_folds([net for net, _ in models], rows)
 
             wrapped.append((fit, pred))
         return [(oof, [m for m, _ in models]) for oof, models in real(folds, n, wrapped)]

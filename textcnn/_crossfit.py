@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.model_selection import (
     GroupKFold,
     KFold,
@@ -176,28 +176,75 @@ def make_folds(
 
 
 def _fit_predict(
+    learner: tuple[Callable[..., list[Any]], Callable[..., list[np.ndarray]]],
+    chunk: Sequence[int],
+    folds: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> tuple[list[Any], list[np.ndarray]]:
+    """One job: train the folds of ``chunk`` together, predict their held-out rows."""
+    fit_folds, predict_folds = learner
+    models = fit_folds(list(chunk), [folds[i][0] for i in chunk])
+    preds = predict_folds(models, [folds[i][1] for i in chunk])
+    return models, [np.asarray(p) for p in preds]
+
+
+def one_by_one(
     fit_fold: Callable[[int, np.ndarray], Any],
     predict_fold: Callable[[Any, np.ndarray], np.ndarray],
-    i: int,
-    train_idx: np.ndarray,
-    test_idx: np.ndarray,
-) -> tuple[Any, np.ndarray]:
-    """One fold's job (runs in a joblib worker when ``n_jobs`` asks for it)."""
-    model = fit_fold(i, train_idx)
-    return model, np.asarray(predict_fold(model, test_idx))
+) -> tuple[Callable[..., list[Any]], Callable[..., list[np.ndarray]]]:
+    """A learner that trains its folds one at a time, from per-fold callables.
+
+    Parameters
+    ----------
+    fit_fold : callable
+        ``fit_fold(fold_number, train_idx) -> model``.
+    predict_fold : callable
+        ``predict_fold(model, test_idx) -> ndarray (len(test_idx), k)``.
+
+    Returns
+    -------
+    (fit_folds, predict_folds)
+        The batched form :func:`cross_fit_many` takes.
+    """
+
+    def fit_folds(numbers: list[int], rows: list[np.ndarray]) -> list[Any]:
+        return [fit_fold(i, r) for i, r in zip(numbers, rows, strict=True)]
+
+    def predict_folds(models: list[Any], rows: list[np.ndarray]) -> list[np.ndarray]:
+        return [predict_fold(m, r) for m, r in zip(models, rows, strict=True)]
+
+    return fit_folds, predict_folds
+
+
+def fold_chunks(n_folds: int, n_jobs: int | None) -> list[list[int]]:
+    """Split the folds into as many jobs as joblib runs at once (round-robin).
+
+    One job trains its folds together (fold-batched); with ``n_jobs`` (or a Dask or
+    Ray backend) the jobs run side by side.
+
+    Examples
+    --------
+    >>> fold_chunks(5, None)
+    [[0, 1, 2, 3, 4]]
+    >>> fold_chunks(5, 2)
+    [[0, 2, 4], [1, 3]]
+    """
+    n_chunks = max(1, min(n_folds, effective_n_jobs(n_jobs)))
+    return [list(range(c, n_folds, n_chunks)) for c in range(n_chunks)]
 
 
 def cross_fit_many(
     folds: Sequence[tuple[np.ndarray, np.ndarray]],
     n_samples: int,
-    learners: Sequence[tuple[Callable[[int, np.ndarray], Any], Callable[[Any, np.ndarray], Any]]],
+    learners: Sequence[tuple[Callable[..., list[Any]], Callable[..., list[np.ndarray]]]],
     progress: bool = False,
     n_jobs: int | None = None,
 ) -> list[tuple[np.ndarray, list[Any]]]:
     """Out-of-fold predictions of several learners (e.g. one per text column) on shared folds.
 
-    All (learner, fold) jobs go to joblib at once, so with ``n_jobs`` (or a Dask or Ray
-    backend) the folds of every text column run side by side.
+    Each learner's folds are trained together in one job (the networks of a column
+    run as one fold-batched group), or split into as many jobs as joblib runs at once
+    (``n_jobs``, or a Dask or Ray backend); all jobs of all learners go to joblib at
+    once, so the columns run side by side.
 
     Parameters
     ----------
@@ -205,17 +252,18 @@ def cross_fit_many(
         From :func:`make_folds`.
     n_samples : int
         Number of rows.
-    learners : sequence of (fit_fold, predict_fold)
-        ``fit_fold(fold_number, train_idx) -> model`` trains on the given rows only;
-        ``predict_fold(model, test_idx) -> ndarray (len(test_idx), k)`` predicts the
-        held-out rows.
+    learners : sequence of (fit_folds, predict_folds)
+        ``fit_folds(fold_numbers, train_idx_list) -> models`` trains one model per
+        fold on that fold's rows only; ``predict_folds(models, test_idx_list) ->
+        predictions`` gives each model's ``(len(test_idx), k)`` predictions of its
+        held-out rows. :func:`one_by_one` makes them from per-fold callables.
     progress : bool, default=False
         Show a tqdm bar over jobs.
     n_jobs : int or None, default=None
         Jobs run at once, by joblib (None: one, unless a ``joblib.parallel_config``
-        context says otherwise, e.g. the Dask backend). Each job's result depends only
-        on its own seed, so any ``n_jobs`` gives the same models up to floating-point
-        summation order (identical when the workers use as many threads as this process).
+        context says otherwise, e.g. the Dask backend). Each model's result depends
+        only on its own seed, so any ``n_jobs`` gives the same models up to
+        floating-point summation order.
 
     Returns
     -------
@@ -223,29 +271,32 @@ def cross_fit_many(
         Per learner: out-of-fold predictions of shape (n_samples, k) and the fold
         models in fold order.
     """
-    jobs = [(c, i) for c in range(len(learners)) for i in range(len(folds))]
+    chunks = fold_chunks(len(folds), n_jobs)
+    jobs = [(c, chunk) for c in range(len(learners)) for chunk in chunks]
     try:  # results as they come, for the progress bar
         parallel = Parallel(n_jobs=n_jobs, return_as="generator")
     except ValueError:  # backends without generators (e.g. Ray)
         parallel = Parallel(n_jobs=n_jobs)
-    results = parallel(delayed(_fit_predict)(*learners[c], i, *folds[i]) for c, i in jobs)
+    results = parallel(delayed(_fit_predict)(learners[c], chunk, folds) for c, chunk in jobs)
     bar = tqdm(
         results, total=len(jobs), desc="folds", leave=False, disable=None if progress else True
     )
     oofs: list[np.ndarray | None] = [None] * len(learners)
     written = np.zeros((len(learners), n_samples), dtype=np.int64)
-    models: list[list[Any]] = [[] for _ in learners]
-    for (c, i), (model, pred) in zip(jobs, bar, strict=True):
-        test_idx = folds[i][1]
-        if oofs[c] is None:
-            oofs[c] = np.full((n_samples, pred.shape[1]), np.nan, dtype=np.float64)
-        oofs[c][test_idx] = pred
-        np.add.at(written[c], test_idx, 1)
-        models[c].append(model)
-        logger.info("learner %d, fold %d/%d done", c, i + 1, len(folds))
+    models: list[dict[int, Any]] = [{} for _ in learners]
+    for (c, chunk), (chunk_models, preds) in zip(jobs, bar, strict=True):
+        for i, model, pred in zip(chunk, chunk_models, preds, strict=True):
+            test_idx = folds[i][1]
+            if oofs[c] is None:
+                oofs[c] = np.full((n_samples, pred.shape[1]), np.nan, dtype=np.float64)
+            oofs[c][test_idx] = pred
+            np.add.at(written[c], test_idx, 1)
+            models[c][i] = model
+        logger.info("learner %d, folds %s done", c, [i + 1 for i in chunk])
     if any(o is None for o in oofs) or not np.all(written == 1):
         raise AssertionError("cross-fitting wrote some rows zero or several times")
-    return list(zip(oofs, models, strict=True))
+    ordered = [[m[i] for i in range(len(folds))] for m in models]
+    return list(zip(oofs, ordered, strict=True))
 
 
 def cross_fit(
@@ -267,4 +318,5 @@ def cross_fit(
     models : list
         The fold models, in fold order.
     """
-    return cross_fit_many(folds, n_samples, [(fit_fold, predict_fold)], progress, n_jobs)[0]
+    learner = one_by_one(fit_fold, predict_fold)
+    return cross_fit_many(folds, n_samples, [learner], progress, n_jobs)[0]

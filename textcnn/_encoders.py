@@ -58,7 +58,8 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
     """Cross-fitting shared by every encoder (not public): validation, target, folds.
 
     A subclass says how to learn one text column -- :meth:`_column_learner` returns a
-    ``fit(rows, seed)`` / ``predict(model, rows)`` pair -- and how to predict new texts
+    ``fit(jobs)`` / ``predict(models, rows)`` pair that trains several models at once
+    (the folds of a column, batched) -- and how to predict new texts
     (:meth:`_predict_column`); fold assignment, seeding, out-of-fold assembly, output
     columns and names are here, once.
     """
@@ -80,8 +81,12 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         n_outputs: int,
         seed: int,
         setup: dict[str, Any],
-    ) -> tuple[Callable[[np.ndarray, int], Any], Callable[[Any, np.ndarray], np.ndarray]]:
-        """``fit(rows, seed) -> model`` and ``predict(model, rows) -> (len(rows), k)``."""
+    ) -> tuple[Callable[..., list[Any]], Callable[..., list[np.ndarray]]]:
+        """``fit([(rows, seed), ...]) -> models`` and ``predict(models, rows_list) -> preds``.
+
+        ``fit`` trains one model per job on that job's rows; ``predict`` gives each
+        model's ``(len(rows), k)`` predictions for its own rows.
+        """
         raise NotImplementedError
 
     def _predict_column(self, c: int, texts: list[str]) -> np.ndarray:
@@ -213,10 +218,12 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
                 c, name, texts, y_enc, task, n_outputs, column_seed, setup
             )
 
-            def fit_fold(i: int, rows: np.ndarray, fit_rows=fit_rows, s=fold_seeds) -> Any:
-                return fit_rows(rows, int(s[i]))
+            def fit_folds(
+                numbers: list[int], rows: list[np.ndarray], fit_rows=fit_rows, s=fold_seeds
+            ) -> list[Any]:
+                return fit_rows([(r, int(s[i])) for i, r in zip(numbers, rows, strict=True)])
 
-            learners.append((fit_fold, predict_rows))
+            learners.append((fit_folds, predict_rows))
             refitters.append((fit_rows, refit_seed))
         # every column's folds in one batch of jobs (side by side under n_jobs / Dask)
         results = (
@@ -230,7 +237,7 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
             if run_cv:
                 blocks.append(self._output_columns(block))
             if self.refit:
-                models = [fit_rows(np.arange(n), refit_seed)]
+                models = fit_rows([(np.arange(n), refit_seed)])
             self.models_.append(models)
         return np.hstack(blocks) if oof else None
 
@@ -498,7 +505,7 @@ class _TextEncoderBase(_CrossFitEncoder):
         n_outputs: int,
         seed: int,
         setup: dict[str, Any],
-    ) -> tuple[Callable[[np.ndarray, int], Any], Callable[[Any, np.ndarray], np.ndarray]]:
+    ) -> tuple[Callable[..., list[Any]], Callable[..., list[np.ndarray]]]:
         docs = self._tokenize(texts)
         itos, matrix, coverage = self._prepare_column(docs, setup["vectors"], seed)
         if coverage is not None:
@@ -514,17 +521,25 @@ class _TextEncoderBase(_CrossFitEncoder):
         device = setup["device"]
         cfg = self._train_config(device, task)
 
-        def fit_rows(rows: np.ndarray, seed: int) -> _training.FittedNet:
-            net = _training.train(build, ids[rows], lengths[rows], y[rows], task, cfg, seed)
-            if ngrams is not None:
-                net.linear = _ngram.LinearHead.fit(
-                    ngrams[rows], y[rows], task, _ngram.BLEND_C, _ngram.BLEND_ALPHA, n_outputs
-                )
-            return net
+        def fit_rows(jobs: list[tuple[np.ndarray, int]]) -> list[_training.FittedNet]:
+            # all jobs (the folds) in lockstep as one group; the shared batch order is
+            # seeded by the column, so a fold trains the same in any group
+            nets = _training.train_many(build, ids, lengths, y, task, cfg, jobs, None, seed)
+            for net, (rows, _) in zip(nets, jobs, strict=True):
+                if ngrams is not None:
+                    net.linear = _ngram.LinearHead.fit(
+                        ngrams[rows], y[rows], task, _ngram.BLEND_C, _ngram.BLEND_ALPHA, n_outputs
+                    )
+            return nets
 
-        def predict_rows(net: _training.FittedNet, rows: np.ndarray) -> np.ndarray:
-            pred = _training.predict(net, ids[rows], lengths[rows], device=device)
-            return self._blend(net, pred, None if ngrams is None else ngrams[rows])
+        def predict_rows(
+            nets: list[_training.FittedNet], rows: list[np.ndarray]
+        ) -> list[np.ndarray]:
+            preds = _training.predict_many(nets, ids, lengths, rows, device=device)
+            return [
+                self._blend(net, pred, None if ngrams is None else ngrams[r])
+                for net, pred, r in zip(nets, preds, rows, strict=True)
+            ]
 
         return fit_rows, predict_rows
 
@@ -543,13 +558,11 @@ class _TextEncoderBase(_CrossFitEncoder):
         ids, lengths = _text.encode(self._tokenize(texts), self.vocabularies_[c], self.max_length)
         vectorizer = self.ngram_vectorizers_[c] if hasattr(self, "ngram_vectorizers_") else None
         ngrams = None if vectorizer is None else vectorizer.transform(texts)
-        device = self._device()
+        nets = self.models_[c]
+        # every network reads each batch in one pass (the texts are tokenised once)
+        preds = _training.predict_many(nets, ids, lengths, device=self._device())
         return np.mean(
-            [
-                self._blend(m, _training.predict(m, ids, lengths, device=device), ngrams)
-                for m in self.models_[c]
-            ],
-            axis=0,
+            [self._blend(m, p, ngrams) for m, p in zip(nets, preds, strict=True)], axis=0
         )
 
     def save(self, path: Any) -> None:

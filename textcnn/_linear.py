@@ -132,14 +132,14 @@ class TfidfLinearEncoder(_CrossFitEncoder):
         n_outputs: int,
         seed: int,
         setup: dict[str, Any],
-    ) -> tuple[Callable[[np.ndarray, int], Any], Callable[[Any, np.ndarray], np.ndarray]]:
+    ) -> tuple[Callable[..., list[Any]], Callable[..., list[np.ndarray]]]:
         docs = np.asarray(texts, dtype=object)
 
-        def fit_rows(rows: np.ndarray, seed: int) -> Pipeline:
-            return self._pipeline(task).fit(docs[rows], y[rows])
+        def fit_rows(jobs: list[tuple[np.ndarray, int]]) -> list[Pipeline]:
+            return [self._pipeline(task).fit(docs[rows], y[rows]) for rows, _ in jobs]
 
-        def predict_rows(model: Pipeline, rows: np.ndarray) -> np.ndarray:
-            return _predict(model, docs[rows])
+        def predict_rows(models: list[Pipeline], rows: list[np.ndarray]) -> list[np.ndarray]:
+            return [_predict(m, docs[r]) for m, r in zip(models, rows, strict=True)]
 
         return fit_rows, predict_rows
 

@@ -1,14 +1,23 @@
 """One training loop for every network kind, and batched prediction (torch + numpy).
 
-A model is built by a zero-argument factory *inside* a forked, seeded torch RNG, so
-the same seed gives the same weights, dropout masks and batch order on CPU, and the
-caller's global RNG state is left alone.
+The loop trains a *group* of networks in lockstep -- the K fold networks of a column,
+or the one refit network -- as one computation (:func:`textcnn._nn.make_group`): at
+each step every member takes its own next batch of its own rows, and one batched
+forward/backward pass and one optimiser step serve them all. The per-step overhead of
+eager PyTorch is then paid once per step instead of K times. Members stay
+independent: own rows, own validation slice, own early stopping, own weights,
+dropout masks and batch order, so a member trains exactly as it would alone (up to
+floating-point summation order; ``tests/test_group.py``).
+
+A member is built by a zero-argument factory *inside* a forked torch RNG seeded with
+its own seed, so the same seed gives the same weights, dropout masks and batch order
+on CPU, and the caller's global RNG state is left alone.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +25,8 @@ import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
+
+from ._nn import make_group
 
 logger = logging.getLogger(__name__)
 
@@ -165,15 +176,12 @@ def _split_validation(
     return np.flatnonzero(train_mask), val_idx
 
 
-def _loss_fn(task: str) -> nn.Module:
-    return nn.CrossEntropyLoss() if task == CLASSIFICATION else nn.MSELoss()
-
-
 def amp_dtype(device: str) -> torch.dtype | None:
-    """Mixed-precision dtype for ``device``: bf16 (or fp16 on older GPUs) on CUDA, else None.
+    """Mixed-precision dtype for ``device``: bf16 on CUDA GPUs that have it, else None.
 
     On CPU the networks run in fp32: at these layer sizes bf16 autocast costs more in
-    casts than it saves (measured; see the README's speed section).
+    casts than it saves (measured; see the README's speed section). GPUs without bf16
+    run fp32 too (fp16 would need loss scaling).
 
     Examples
     --------
@@ -182,7 +190,7 @@ def amp_dtype(device: str) -> torch.dtype | None:
     """
     if not device.startswith("cuda"):
         return None
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
 
 
 def _autocast(device: str) -> torch.autocast:
@@ -192,79 +200,450 @@ def _autocast(device: str) -> torch.autocast:
     return torch.autocast(device_type="cuda", dtype=dtype)
 
 
-def _adam(params: list[nn.Parameter], cfg: TrainConfig) -> torch.optim.Optimizer:
-    """Adam with the fused kernel (one pass over all parameters; 1.6x faster steps on CPU).
-
-    Fused Adam runs on CPU from torch 2.4; older releases get the ``foreach`` version.
-    """
-    try:
-        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
-    except (RuntimeError, TypeError, ValueError):  # torch < 2.4 on CPU
-        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, foreach=True)
-
-
 def _to_device(t: torch.Tensor, device: str) -> torch.Tensor:
     if device == "cpu":
         return t
     return t.pin_memory().to(device, non_blocking=True)
 
 
-def _run_epoch(
-    module: nn.Module,
-    ids: torch.Tensor,
-    lengths: torch.Tensor,
-    target: torch.Tensor,
-    rows: np.ndarray,
-    cfg: TrainConfig,
-    rng: np.random.RandomState,
-    optimizer: torch.optim.Optimizer,
-    loss_fn: nn.Module,
-    scaler: torch.amp.GradScaler,
-) -> float:
-    module.train()
-    total, count = 0.0, 0
-    for batch in length_batches(lengths[rows].numpy(), cfg.batch_size, rng):
-        idx = torch.from_numpy(rows[batch])
-        lens = lengths[idx]
-        width = max(1, int(lens.max()))
-        x = _to_device(ids[idx, :width], cfg.device)  # (B, L)
-        lens_d = _to_device(lens, cfg.device)  # (B,)
-        t = _to_device(target[idx], cfg.device)  # (B,) or (B, 1)
-        optimizer.zero_grad(set_to_none=True)
-        with _autocast(cfg.device):
-            loss = loss_fn(module(x, lens_d).float(), t)
-        scaler.scale(loss).backward()
-        scaler.step(optimizer)
-        scaler.update()
-        if cfg.max_norm is not None:
-            with torch.no_grad():
-                w = module.output.weight
-                w.copy_(torch.renorm(w, p=2, dim=0, maxnorm=cfg.max_norm))
-        total += loss.item() * len(idx)
-        count += len(idx)
-    return total / max(count, 1)
+#: Token positions per member in one prediction pass (bounds the im2col memory).
+MAX_POSITIONS = 2**15
 
 
-def _scores(
-    module: nn.Module,
+class GroupAdam:
+    """Adam for the stacked weights of a group, stepping only the members that ran.
+
+    Dense weights get the usual Adam update, masked to the members active in the step
+    (each keeps its own step count for bias correction). Embedding tables arrive with
+    sparse gradients and are updated **lazily**: only the rows the step looked up, as
+    in ``torch.optim.SparseAdam`` -- a step then costs the batch's rows, not the whole
+    vocabulary of every member (the dense update over the tables was the largest
+    per-step cost; see the README's speed section). Weight decay, when set, applies to
+    those rows only.
+
+    Parameters
+    ----------
+    owners : list of (Parameter, int or None)
+        Trainable weights with their member, or None when stacked on the first axis
+        (dense: ``(G, ...)``; sparse: ``(G * V, D)`` with member ``row // V``).
+    n_members : int
+        Group size G.
+    lr : float
+        Learning rate.
+    weight_decay : float
+        L2 penalty added to the gradient.
+    betas : tuple of float, default=(0.9, 0.999)
+        Moment decay rates.
+    eps : float, default=1e-8
+        Denominator guard.
+    """
+
+    def __init__(
+        self,
+        owners: list[tuple[nn.Parameter, int | None]],
+        n_members: int,
+        lr: float,
+        weight_decay: float,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        self.owners = owners
+        self.n_members = n_members
+        self.lr, self.weight_decay, self.betas, self.eps = lr, weight_decay, betas, eps
+        self.steps = np.zeros(n_members, dtype=np.int64)
+        self.moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p, _ in owners]
+
+    def zero_grad(self) -> None:
+        """Drop the gradients."""
+        for p, _ in self.owners:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self, active: Sequence[int]) -> None:
+        """Update the weights of the ``active`` members from their gradients."""
+        b1, b2 = self.betas
+        self.steps[list(active)] += 1
+        t = np.maximum(self.steps, 1)
+        device = self.owners[0][0].device
+        # Per member: lr / (1 - b1^t) and 1 / sqrt(1 - b2^t).
+        step_size = torch.tensor(self.lr / (1 - b1**t), dtype=torch.float32, device=device)
+        root_bc2 = torch.tensor(1 / np.sqrt(1 - b2**t), dtype=torch.float32, device=device)
+        is_active = np.zeros(self.n_members, dtype=bool)
+        is_active[list(active)] = True
+        mask = torch.from_numpy(is_active).to(device)
+        for (p, member), (m, v) in zip(self.owners, self.moments, strict=True):
+            g = p.grad
+            if g is None or (member is not None and not is_active[member]):
+                continue
+            if g.is_sparse:
+                g = g.coalesce()
+                rows, values = g.indices()[0], g.values()  # (U,), (U, D)
+                if self.weight_decay:
+                    values = values + self.weight_decay * p[rows]
+                m_rows = m[rows].mul_(b1).add_(values, alpha=1 - b1)
+                v_rows = v[rows].mul_(b2).addcmul_(values, values, value=1 - b2)
+                m[rows], v[rows] = m_rows, v_rows
+                if member is None:
+                    owner = rows // (p.shape[0] // self.n_members)
+                    size, scale = step_size[owner, None], root_bc2[owner, None]
+                else:
+                    size, scale = step_size[member], root_bc2[member]
+                p.index_add_(0, rows, -size * m_rows / (v_rows.sqrt() * scale + self.eps))
+                continue
+            if self.weight_decay:
+                g = g + self.weight_decay * p
+            if member is not None:  # a whole tensor of one member
+                m.mul_(b1).add_(g, alpha=1 - b1)
+                v.mul_(b2).addcmul_(g, g, value=1 - b2)
+                denom = v.sqrt().mul_(root_bc2[member]).add_(self.eps)
+                p.addcdiv_(m, denom, value=-float(step_size[member]))
+                continue
+            shape = (self.n_members,) + (1,) * (p.dim() - 1)
+            if is_active.all():
+                m.mul_(b1).add_(g, alpha=1 - b1)
+                v.mul_(b2).addcmul_(g, g, value=1 - b2)
+                denom = v.sqrt().mul_(root_bc2.view(shape)).add_(self.eps)
+                p.addcdiv_(m * step_size.view(shape), denom, value=-1.0)
+                continue
+            on = mask.view(shape)
+            m.copy_(torch.where(on, m * b1 + (1 - b1) * g, m))
+            v.copy_(torch.where(on, v * b2 + (1 - b2) * g * g, v))
+            update = step_size.view(shape) * m / (v.sqrt() * root_bc2.view(shape) + self.eps)
+            p.sub_(torch.where(on, update, torch.zeros_like(update)))
+
+
+def lockstep_schedule(
+    lengths: Sequence[np.ndarray],
+    batch_size: int,
+    rngs: Sequence[np.random.RandomState],
+    order_seed: Any,
+) -> list[list[tuple[int, np.ndarray]]]:
+    """One epoch's steps for a group: each member's batches, aligned by length.
+
+    Member ``k`` shuffles its rows with ``rngs[k]``, cuts them into chunks of 50
+    batches, sorts each chunk by length and cuts it into batches: batch ``j`` of any
+    chunk holds rows of about the same length quantile. The batches are visited in
+    an order given by keys drawn from ``order_seed`` per (chunk, j) slot, shared by the
+    members, so at each step every member takes a batch of similar width (little
+    padding when they are stacked). A member's batches and their order depend only
+    on its own rows, its own ``rng`` and ``order_seed`` -- not on the other members --
+    so it trains the same in any group.
+
+    Parameters
+    ----------
+    lengths : sequence of ndarray
+        Per member, the lengths of its training rows.
+    batch_size : int
+        Rows per batch.
+    rngs : sequence of numpy.random.RandomState
+        Per member, its shuffling source.
+    order_seed : int or sequence of int
+        Seed of the shared slot order (e.g. (seed, epoch)).
+
+    Returns
+    -------
+    list of steps
+        Each step a list of (member, positions into that member's rows).
+
+    Examples
+    --------
+    >>> rng = [np.random.RandomState(0), np.random.RandomState(1)]
+    >>> steps = lockstep_schedule([np.array([3, 1, 2]), np.array([5, 4])], 2, rng, 0)
+    >>> [[k for k, _ in step] for step in steps]
+    [[0, 1], [0]]
+    """
+    chunk = batch_size * 50
+    slots: list[dict[tuple[int, int], np.ndarray]] = []
+    n_chunks = 1
+    for member_lengths, rng in zip(lengths, rngs, strict=True):
+        perm = rng.permutation(len(member_lengths))
+        mine = {}
+        for c, start in enumerate(range(0, len(perm), chunk)):
+            part = perm[start : start + chunk]
+            part = part[np.argsort(member_lengths[part], kind="stable")]
+            for j, i in enumerate(range(0, len(part), batch_size)):
+                mine[c, j] = part[i : i + batch_size]
+            n_chunks = max(n_chunks, c + 1)
+        slots.append(mine)
+    # Row-major draws: the keys of the first chunks do not depend on how many there are.
+    keys = np.random.RandomState(order_seed).random_sample((n_chunks, 50))
+    order = sorted(set().union(*slots), key=lambda slot: keys[slot])
+    return [[(k, mine[slot]) for k, mine in enumerate(slots) if slot in mine] for slot in order]
+
+
+def _pad_batch(
+    ids: torch.Tensor, lengths: torch.Tensor, parts: Sequence[np.ndarray]
+) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
+    """Stack per-member row sets into right-padded (G', B, W) ids and (G', B) lengths.
+
+    Also returns the flat positions (member * B + i) of the real rows.
+    """
+    b = max(len(rows) for rows in parts)
+    flat = np.concatenate([j * b + np.arange(len(rows)) for j, rows in enumerate(parts)])
+    rows = torch.from_numpy(np.concatenate(parts))
+    lens = lengths[rows]
+    width = max(1, int(lens.max()))
+    out_ids = ids.new_zeros((len(parts) * b, width))
+    out_lens = lengths.new_zeros(len(parts) * b)
+    index = torch.from_numpy(flat)
+    out_ids[index] = ids[rows, :width]
+    out_lens[index] = lens
+    return out_ids.view(len(parts), b, width), out_lens.view(len(parts), b), flat
+
+
+def _group_scores(
+    group: nn.Module,
     ids: torch.Tensor,
     lengths: torch.Tensor,
-    rows: np.ndarray,
+    rows: Sequence[np.ndarray] | np.ndarray,
     batch_size: int,
     device: str,
-) -> torch.Tensor:
-    """Raw network outputs for ``rows`` (in that order), on CPU, float32."""
-    module.eval()
-    out = torch.empty((len(rows), module.output.out_features), dtype=torch.float32)
+    members: Sequence[int] | None = None,
+) -> list[torch.Tensor]:
+    """Raw outputs of group members on CPU, float32, each for its rows (in that order).
+
+    ``rows`` is one array of positions (every member reads them: tokenised once, each
+    batch looked up in every member's table) or, per member, its own array.
+    """
+    group.eval()
+    chosen = list(range(group.n_members)) if members is None else list(members)
+    shared = isinstance(rows, np.ndarray)
+    row_sets = [rows] if shared else list(rows)
+    n_out = None
+    batches = []
+    for member_rows in row_sets:  # length-sorted, at most MAX_POSITIONS per member and pass
+        order = np.argsort(lengths[torch.from_numpy(member_rows)].numpy(), kind="stable")
+        mine, start = [], 0
+        lens = lengths[torch.from_numpy(member_rows[order])].numpy()
+        while start < len(order):
+            stop = min(start + batch_size, len(order))
+            while stop - start > 1 and (stop - start) * max(1, lens[stop - 1]) > MAX_POSITIONS:
+                stop = start + max(1, (stop - start) // 2)
+            mine.append(order[start:stop])
+            start = stop
+        batches.append(mine)
+    outs: list[torch.Tensor] = []
     with torch.inference_mode():
-        for batch in length_batches(lengths[rows].numpy(), batch_size, None):
-            idx = torch.from_numpy(rows[batch])
-            lens = lengths[idx]
-            width = max(1, int(lens.max()))
-            x = _to_device(ids[idx, :width], device)
+        for step in range(max(len(b) for b in batches)):
+            here = [j for j, b in enumerate(batches) if step < len(b)]
+            parts = [row_sets[j][batches[j][step]] for j in here]
+            x, lens, flat = _pad_batch(ids, lengths, parts)
+            sel = torch.tensor([chosen[j] for j in here] if not shared else chosen)
             with _autocast(device):
-                out[torch.from_numpy(batch)] = module(x, _to_device(lens, device)).float().cpu()
-    return out
+                if shared:
+                    out = group(x[0].to(device), lens[0].to(device), members=sel.to(device))
+                else:
+                    out = group(x.to(device), lens.to(device), members=sel.to(device))
+            out = out.float().cpu()  # (G', B, O)
+            if n_out is None:
+                n_out = out.shape[2]
+                sizes = [len(r) for r in row_sets]
+                outs = [torch.empty((len(chosen) if shared else 1, s, n_out)) for s in sizes]
+            if shared:
+                outs[0][:, torch.from_numpy(batches[0][step])] = out[:, : len(parts[0])]
+            else:
+                flat_out = out.reshape(-1, n_out)[torch.from_numpy(flat)]
+                start = 0
+                for j, part in zip(here, parts, strict=True):
+                    outs[j][0, torch.from_numpy(batches[j][step])] = flat_out[
+                        start : start + len(part)
+                    ]
+                    start += len(part)
+    if shared:
+        return list(outs[0])
+    return [o[0] for o in outs]
+
+
+def _member_targets(
+    y: np.ndarray, rows: np.ndarray, task: str, mean: float, scale: float
+) -> torch.Tensor:
+    if task == REGRESSION:
+        return torch.from_numpy(((y[rows] - mean) / scale).astype(np.float32))
+    return torch.from_numpy(y[rows].astype(np.int64))
+
+
+def _row_losses(scores: torch.Tensor, target: torch.Tensor, task: str) -> torch.Tensor:
+    """Per-row losses of (..., O) scores: cross-entropy, or squared error."""
+    if task == CLASSIFICATION:
+        flat = nn.functional.cross_entropy(
+            scores.reshape(-1, scores.shape[-1]), target.reshape(-1), reduction="none"
+        )
+        return flat.view(target.shape)
+    return (scores[..., 0] - target).square()
+
+
+def train_many(
+    build: Callable[[], nn.Module],
+    ids: np.ndarray,
+    lengths: np.ndarray,
+    y: np.ndarray,
+    task: str,
+    cfg: TrainConfig,
+    jobs: Sequence[tuple[np.ndarray, int]],
+    epochs: int | None = None,
+    order_seed: int = 0,
+) -> list[FittedNet]:
+    """Train one network per job, all in lockstep as one group.
+
+    Parameters
+    ----------
+    build : callable
+        Returns a fresh module (called under each job's seeded RNG).
+    ids : ndarray of shape (n, L), int
+        Right-padded token ids of all rows.
+    lengths : ndarray of shape (n,)
+        Tokens per row.
+    y : ndarray of shape (n,)
+        Class indices (``task="classification"``) or float targets.
+    task : {"classification", "regression"}
+        Loss and output kind.
+    cfg : TrainConfig
+        Settings.
+    jobs : sequence of (rows, seed)
+        Per network: the rows it trains on, and its seed for weights, dropout,
+        shuffling and the validation slice.
+    epochs : int or None, default=None
+        Train exactly this many epochs on all rows (no validation slice); None:
+        up to ``cfg.max_epochs`` with early stopping if enabled.
+    order_seed : int, default=0
+        Seed of the shared batch order (see :func:`lockstep_schedule`).
+
+    Returns
+    -------
+    list of FittedNet
+        Per job: the module on CPU in eval mode, target scaling, best epoch (1-based).
+    """
+    device = cfg.device
+    rngs, train_rows, val_rows, means, scales = [], [], [], [], []
+    for rows, seed in jobs:
+        rng = np.random.RandomState(seed)
+        rows = np.asarray(rows)
+        fit_rows, held = rows, rows[:0]
+        if epochs is None and cfg.early_stopping:
+            fit_pos, val_pos = _split_validation(y[rows], task, cfg.validation_fraction, rng)
+            fit_rows, held = rows[fit_pos], rows[val_pos]
+        mean, scale = 0.0, 1.0
+        if task == REGRESSION:
+            mean = float(np.mean(y[fit_rows]))
+            scale = float(np.std(y[fit_rows])) or 1.0
+        rngs.append(rng)
+        train_rows.append(fit_rows)
+        val_rows.append(held)
+        means.append(mean)
+        scales.append(scale)
+    ids_t = torch.from_numpy(np.ascontiguousarray(ids, dtype=np.int64))
+    lengths_t = torch.from_numpy(lengths.astype(np.int64))
+    n_epochs = epochs if epochs is not None else cfg.max_epochs
+    cuda = [torch.device(device).index or 0] if device.startswith("cuda") else []
+    members = []
+    with torch.random.fork_rng(devices=cuda):
+        for _, seed in jobs:
+            torch.manual_seed(seed)
+            members.append(build())
+    group = make_group(members).to(device)
+    dropout = float(members[0].dropout.p)
+    n_features = members[0].output.in_features
+    generators = [torch.Generator(device=device).manual_seed(int(s)) for _, s in jobs]
+    optimizer = GroupAdam(group.parameter_owners(), len(jobs), cfg.lr, cfg.weight_decay)
+    g = len(jobs)
+    best_loss, stale = np.full(g, np.inf), np.zeros(g, dtype=np.int64)
+    best_epoch = np.full(g, n_epochs)
+    best_state: list[dict | None] = [None] * g
+    running = list(range(g))
+    y_t = torch.from_numpy(y.astype(np.float32 if task == REGRESSION else np.int64))
+    mean_t = torch.tensor(means, dtype=torch.float32)
+    scale_t = torch.tensor(scales, dtype=torch.float32)
+    bar = tqdm(
+        range(1, n_epochs + 1),
+        desc="epochs",
+        leave=False,
+        disable=None if cfg.progress else True,  # None: off when not a TTY
+    )
+    for epoch in bar:
+        group.train()
+        schedule = lockstep_schedule(
+            [lengths[train_rows[k]] for k in running],
+            cfg.batch_size,
+            [rngs[k] for k in running],
+            [order_seed, epoch],
+        )
+        total = torch.zeros(())
+        for step in schedule:
+            sel = [running[j] for j, _ in step]
+            parts = [train_rows[k][pos] for k, (_, pos) in zip(sel, step, strict=True)]
+            x, lens, flat = _pad_batch(ids_t, lengths_t, parts)
+            b = x.shape[1]
+            flat_t = torch.from_numpy(flat)
+            rows_t = torch.from_numpy(np.concatenate(parts))
+            owner = torch.from_numpy(np.repeat(np.arange(len(parts)), [len(p) for p in parts]))
+            weight = torch.zeros(len(parts) * b)
+            weight[flat_t] = 1.0 / torch.tensor([len(p) for p in parts], dtype=torch.float32)[owner]
+            target = y_t.new_zeros(len(parts) * b)
+            if task == REGRESSION:
+                sel_t = torch.tensor(sel)
+                target[flat_t] = (y_t[rows_t] - mean_t[sel_t][owner]) / scale_t[sel_t][owner]
+            else:
+                target[flat_t] = y_t[rows_t]
+            keep = None
+            if dropout > 0:
+                keep = torch.zeros((len(parts), b, n_features), device=device)
+                for j, (k, part) in enumerate(zip(sel, parts, strict=True)):
+                    draw = torch.rand(
+                        (len(part), n_features), generator=generators[k], device=device
+                    )
+                    keep[j, : len(part)] = (draw >= dropout).float() / (1.0 - dropout)
+            optimizer.zero_grad()
+            with _autocast(device):
+                scores = group(
+                    _to_device(x, device),
+                    _to_device(lens, device),
+                    keep,
+                    _to_device(torch.tensor(sel), device),
+                ).float()  # (G', B, O)
+            losses = _row_losses(scores, _to_device(target.view(len(parts), b), device), task)
+            loss = (losses * _to_device(weight.view(len(parts), b), device)).sum()
+            loss.backward()
+            optimizer.step(sel)
+            if cfg.max_norm is not None:
+                group.renorm_output(cfg.max_norm)
+            total += loss.detach().cpu()
+        logger.debug("epoch %d: train loss %.4f (sum over members)", epoch, float(total))
+        with_val = [k for k in running if len(val_rows[k])]
+        if not with_val:
+            continue
+        scores = _group_scores(
+            group,
+            ids_t,
+            lengths_t,
+            [val_rows[k] for k in with_val],
+            cfg.batch_size * 4,
+            device,
+            with_val,
+        )
+        for k, sc in zip(with_val, scores, strict=True):
+            target = _member_targets(y, val_rows[k], task, means[k], scales[k])
+            val_loss = float(_row_losses(sc, target, task).mean())
+            logger.debug("epoch %d, member %d: val loss %.4f", epoch, k, val_loss)
+            if val_loss < best_loss[k]:
+                best_loss[k], best_epoch[k], stale[k] = val_loss, epoch, 0
+                best_state[k] = group.member_state(k)
+            else:
+                stale[k] += 1
+                if stale[k] >= cfg.patience:
+                    running.remove(k)
+        bar.set_postfix(running=len(running))
+        if not running:
+            break
+    for k, state in enumerate(best_state):
+        if state is not None:
+            group.load_member_state(k, state)
+    modules = group.unstack()
+    if device.startswith("cuda"):
+        torch.cuda.empty_cache()  # do not let GPU memory grow fold after fold
+    return [
+        FittedNet(m.to("cpu").eval(), task, means[k], scales[k], int(best_epoch[k]))
+        for k, m in enumerate(modules)
+    ]
 
 
 def train(
@@ -277,7 +656,7 @@ def train(
     seed: int,
     epochs: int | None = None,
 ) -> FittedNet:
-    """Train one network on all rows given.
+    """Train one network on all rows given (:func:`train_many` with one job).
 
     Parameters
     ----------
@@ -296,69 +675,65 @@ def train(
     seed : int
         Seed for weights, dropout, shuffling and the validation slice.
     epochs : int or None, default=None
-        Train exactly this many epochs on all rows (no validation slice); None:
-        up to ``cfg.max_epochs`` with early stopping if enabled.
+        Train exactly this many epochs on all rows; None: early stopping if enabled.
 
     Returns
     -------
     FittedNet
         The module on CPU in eval mode, target scaling, best epoch (1-based).
     """
-    rng = np.random.RandomState(seed)
-    rows = np.arange(len(y))
-    val_rows = np.empty(0, dtype=np.int64)
-    if epochs is None and cfg.early_stopping:
-        rows, val_rows = _split_validation(y, task, cfg.validation_fraction, rng)
-    mean, scale = 0.0, 1.0
-    if task == REGRESSION:
-        mean = float(np.mean(y[rows]))
-        scale = float(np.std(y[rows])) or 1.0
-        target = torch.from_numpy(((y - mean) / scale).astype(np.float32))[:, None]  # (n, 1)
-    else:
-        target = torch.from_numpy(y.astype(np.int64))  # (n,)
+    jobs = [(np.arange(len(y)), seed)]
+    return train_many(build, ids, lengths, y, task, cfg, jobs, epochs, order_seed=seed)[0]
+
+
+def predict_many(
+    nets: Sequence[FittedNet],
+    ids: np.ndarray,
+    lengths: np.ndarray,
+    rows: Sequence[np.ndarray] | None = None,
+    batch_size: int = 1024,
+    device: str = "cpu",
+) -> list[np.ndarray]:
+    """Predict with several trained networks of one shape in one pass per batch.
+
+    Parameters
+    ----------
+    nets : sequence of FittedNet
+        From :func:`train_many` (e.g. the fold networks of a column).
+    ids : ndarray of shape (n, L), int
+        Right-padded token ids.
+    lengths : ndarray of shape (n,)
+        Tokens per row.
+    rows : sequence of ndarray or None, default=None
+        Per network, the rows it predicts; None: every network predicts every row
+        (each batch is then looked up in every network's table and run once).
+    batch_size : int, default=1024
+        Rows per forward pass; the output does not depend on it.
+    device : str, default="cpu"
+        Where to run; the modules are returned to CPU afterwards.
+
+    Returns
+    -------
+    list of ndarray of shape (n_rows, n_classes) or (n_rows, 1)
+        Per network: class probabilities, or the estimate in the target's units.
+    """
     ids_t = torch.from_numpy(np.ascontiguousarray(ids, dtype=np.int64))
     lengths_t = torch.from_numpy(lengths.astype(np.int64))
-    n_epochs = epochs if epochs is not None else cfg.max_epochs
-    devices = [torch.device(cfg.device).index or 0] if cfg.device.startswith("cuda") else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        module = build().to(cfg.device)
-        params = [p for p in module.parameters() if p.requires_grad]
-        optimizer = _adam(params, cfg)
-        # fp16 needs loss scaling; bf16 and fp32 do not.
-        scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype(cfg.device) == torch.float16)
-        loss_fn = _loss_fn(task)
-        best_loss, best_epoch, best_state, stale = np.inf, n_epochs, None, 0
-        bar = tqdm(
-            range(1, n_epochs + 1),
-            desc="epochs",
-            leave=False,
-            disable=None if cfg.progress else True,  # None: off when not a TTY
-        )
-        for epoch in bar:
-            train_loss = _run_epoch(
-                module, ids_t, lengths_t, target, rows, cfg, rng, optimizer, loss_fn, scaler
-            )
-            if len(val_rows) == 0:
-                logger.debug("epoch %d: train loss %.4f", epoch, train_loss)
-                continue
-            scores = _scores(module, ids_t, lengths_t, val_rows, cfg.batch_size * 4, cfg.device)
-            val_loss = float(loss_fn(scores, target[torch.from_numpy(val_rows)]))
-            logger.debug("epoch %d: train loss %.4f, val loss %.4f", epoch, train_loss, val_loss)
-            bar.set_postfix(val_loss=f"{val_loss:.4f}")
-            if val_loss < best_loss:
-                best_loss, best_epoch, stale = val_loss, epoch, 0
-                best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
-            else:
-                stale += 1
-                if stale >= cfg.patience:
-                    break
-        if best_state is not None:
-            module.load_state_dict(best_state)
-    module.to("cpu").eval()
-    if cfg.device.startswith("cuda"):
-        torch.cuda.empty_cache()  # do not let GPU memory grow fold after fold
-    return FittedNet(module, task, mean, scale, best_epoch)
+    group = make_group([net.module for net in nets]).to(device)
+    try:
+        which = np.arange(len(ids)) if rows is None else [np.asarray(r) for r in rows]
+        scores = _group_scores(group, ids_t, lengths_t, which, batch_size, device)
+    finally:
+        group.to("cpu")
+        for net in nets:
+            net.module.to("cpu")
+    out = []
+    for net, sc in zip(nets, scores, strict=True):
+        if net.task == CLASSIFICATION:
+            out.append(torch.softmax(sc.double(), dim=1).numpy())  # float64: rows sum to 1
+        else:
+            out.append(sc.numpy() * net.target_scale + net.target_mean)
+    return out
 
 
 def predict(
@@ -368,7 +743,7 @@ def predict(
     batch_size: int = 1024,
     device: str = "cpu",
 ) -> np.ndarray:
-    """Predict with a trained network.
+    """Predict with one trained network (:func:`predict_many` with one).
 
     Parameters
     ----------
@@ -381,20 +756,11 @@ def predict(
     batch_size : int, default=1024
         Rows per forward pass; the output does not depend on it.
     device : str, default="cpu"
-        Where to run; the module is returned to CPU afterwards.
+        Where to run.
 
     Returns
     -------
     ndarray of shape (n, n_classes) or (n, 1)
         Class probabilities, or the regression estimate in the target's units.
     """
-    ids_t = torch.from_numpy(np.ascontiguousarray(ids, dtype=np.int64))
-    lengths_t = torch.from_numpy(lengths.astype(np.int64))
-    module = net.module.to(device)
-    try:
-        scores = _scores(module, ids_t, lengths_t, np.arange(len(ids)), batch_size, device)
-    finally:
-        net.module.to("cpu")
-    if net.task == CLASSIFICATION:
-        return torch.softmax(scores.double(), dim=1).numpy()  # float64: rows sum to 1
-    return scores.numpy() * net.target_scale + net.target_mean
+    return predict_many([net], ids, lengths, None, batch_size, device)[0]
