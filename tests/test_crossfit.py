@@ -115,13 +115,48 @@ def test_fit_on_a_busy_machine_warns_once(machine, caplog, binary_data):
     X, y = binary_data
     machine["running"] = 4
     with caplog.at_level("WARNING", logger="textcnn"):
-        TextCNNEncoder(**{**FAST, "max_epochs": 1}).fit(X, y)
-        TextCNNEncoder(**{**FAST, "max_epochs": 1}).fit(X, y)
+        TextCNNEncoder(**{**FAST, "max_epochs": 1, "n_threads": 2}).fit(X, y)
+        TextCNNEncoder(**{**FAST, "max_epochs": 1, "n_threads": 2}).fit(X, y)
     warned = [r for r in caplog.records if "oversubscribed" in r.getMessage()]
     assert len(warned) == 1
-    assert f"training with {torch.get_num_threads()} torch threads while 4 other" in (
-        warned[0].getMessage()
-    )
+    assert "training with 2 torch threads while 4 other" in warned[0].getMessage()
+    assert torch.get_num_threads() >= 1
+
+
+def test_auto_threads_leave_room_for_busy_threads(machine, binary_data, monkeypatch):
+    import torch
+    from conftest import FAST
+
+    from textcnn import TextCNNEncoder, _crossfit, _training
+    from textcnn._crossfit import choose_threads
+
+    machine["running"] = 0
+    assert choose_threads("auto", 4, None) == 4
+    machine["running"] = 3
+    assert choose_threads("auto", 4, None) == 1  # 3 busy threads on 4 cores
+    assert choose_threads("auto", 4, 2) == 4  # joblib workers limit their own threads
+    assert choose_threads(3, 4, None) == 3  # explicit: as given
+    machine["running"] = 2
+    assert choose_threads("auto", 1, None) == 1  # never more than torch's own count
+    # the encoder trains and predicts under the choice, then restores torch's count
+    used = []
+    real = _training.torch_threads
+
+    def spy(n):
+        used.append(n)
+        return real(n)
+
+    monkeypatch.setattr(_training, "torch_threads", spy)
+    before = torch.get_num_threads()
+    X, y = binary_data
+    enc = TextCNNEncoder(**{**FAST, "max_epochs": 1}).fit(X, y)
+    enc.transform(X)
+    expected = max(1, min(before, 4 - 2))
+    assert used == [expected, expected]
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="n_threads"):
+        TextCNNEncoder(**{**FAST, "n_threads": 0}).fit(X, y)
+    assert _crossfit.choose_threads is choose_threads
 
 
 def test_running_threads_are_read_from_proc_loadavg():

@@ -56,12 +56,12 @@ def test_each_row_predicted_by_a_model_that_did_not_train_on_it(binary_data, mon
         for c, (fit_folds, predict_folds) in enumerate(learners):
 
             def fit(numbers, rows, c=c, fit_folds=fit_folds):
-                for i, r in zip(numbers, rows):
+                for i, r in zip(numbers, rows, strict=True):
                     log["trained"][c, i] = set(r.tolist())
-                return list(zip(fit_folds(numbers, rows), numbers))
+                return list(zip(fit_folds(numbers, rows), numbers, strict=True))
 
             def pred(models, rows, c=c, predict_folds=predict_folds):
-                for (_, i), r in zip(models, rows):
+                for (_, i), r in zip(models, rows, strict=True):
                     assert not log["trained"][c, i] & set(r.tolist())
                     log["predicted"][c].extend(r.tolist())
                 return predict_folds([net for net, _ in models], rows)

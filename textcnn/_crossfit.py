@@ -98,6 +98,52 @@ def warn_if_oversubscribed(torch_threads: int, n_jobs: int | None) -> bool:
     return True
 
 
+def choose_threads(n_threads: int | str, torch_threads: int, n_jobs: int | None) -> int:
+    """Threads for the networks: ``n_threads`` as given, or the ``"auto"`` choice.
+
+    ``"auto"`` takes torch's thread count (all cores unless set otherwise), less the
+    threads already running on the machine besides the caller, at least 1. Two
+    thread pools sharing the cores slow each other down many times over (OpenMP
+    threads spin-wait for each other), so on a loaded 2-core machine one thread is
+    much faster than two. With ``n_jobs`` > 1 the folds run in joblib workers, which
+    limit their own threads. An explicit count that oversubscribes the cores logs a
+    warning (:func:`warn_if_oversubscribed`).
+
+    Parameters
+    ----------
+    n_threads : int or "auto"
+        The encoder's ``n_threads``.
+    torch_threads : int
+        ``torch.get_num_threads()`` now.
+    n_jobs : int or None
+        The encoder's ``n_jobs``.
+
+    Returns
+    -------
+    int
+        Threads to train and predict with.
+    """
+    if n_threads != "auto":
+        warn_if_oversubscribed(int(n_threads), n_jobs)
+        return int(n_threads)
+    if n_jobs not in (None, 1):
+        return torch_threads
+    busy = _running_elsewhere()
+    if busy is None:
+        return torch_threads
+    chosen = max(1, min(torch_threads, (os.cpu_count() or 1) - busy))
+    if chosen < torch_threads:
+        logger.info(
+            "%d other thread(s) running on %d cores: the networks use %d thread(s) instead "
+            "of %d (n_threads='auto')",
+            busy,
+            os.cpu_count(),
+            chosen,
+            torch_threads,
+        )
+    return chosen
+
+
 def make_splitter(
     cv: Any, classification: bool, groups: np.ndarray | None, random_state: int
 ) -> Any:

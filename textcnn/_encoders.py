@@ -480,10 +480,26 @@ class _TextEncoderBase(_CrossFitEncoder):
                 return "cpu"
             raise
 
+    def _threads(self) -> int:
+        """Torch threads for this fit or transform (``n_threads``, ``"auto"`` resolved)."""
+        if self.n_threads != "auto" and not (
+            isinstance(self.n_threads, (int, np.integer)) and self.n_threads >= 1
+        ):
+            raise ValueError(f"n_threads must be 'auto' or an integer >= 1, got {self.n_threads!r}")
+        return _crossfit.choose_threads(self.n_threads, torch.get_num_threads(), self.n_jobs)
+
+    def _fit(self, X: Any, y: Any, groups: Any, oof: bool) -> np.ndarray | None:
+        with _training.torch_threads(self._threads()):
+            return super()._fit(X, y, groups, oof)
+
+    def transform(self, X: Any) -> np.ndarray:  # noqa: D102 (the base class's docstring)
+        with _training.torch_threads(self._threads()):
+            return super().transform(X)
+
+    transform.__doc__ = _CrossFitEncoder.transform.__doc__
+
     def _fit_setup(self) -> dict[str, Any]:
         device = _training.resolve_device(self.device)
-        if device == "cpu":
-            _crossfit.warn_if_oversubscribed(torch.get_num_threads(), self.n_jobs)
         vectors: Any = None
         if self._effective_mode() != "rand":
             if isinstance(self.embeddings, str) and self.embeddings in _embeddings.TRAINED:
@@ -656,11 +672,19 @@ _SHARED_PARAMS_DOC = """linear_blend : float, default=0.5
         ``"auto"`` (CUDA with mixed precision when available, else CPU), ``"cpu"``,
         ``"cuda"``. Fitted networks are kept on CPU, so a model fitted on a GPU
         loads and transforms on a machine without one.
+    n_threads : int or "auto", default="auto"
+        Torch threads while fitting and transforming (restored afterwards).
+        ``"auto"``: torch's count (all cores), less the threads already running on the
+        machine (another library's pool, another process), at least 1 -- two pools
+        sharing the cores slow each other down many times over. See the README's
+        "Timings and threads".
     n_jobs : int or None, default=None
-        Folds trained at once through joblib (None: one, or what an enclosing
-        ``joblib.parallel_config`` says -- e.g. ``backend="dask"`` runs the folds on a
-        Dask cluster). joblib gives each worker ``cores // n_jobs`` threads. The
-        result does not depend on ``n_jobs`` beyond floating-point summation order.
+        Jobs run at once through joblib (None: one, or what an enclosing
+        ``joblib.parallel_config`` says -- e.g. ``backend="dask"`` runs them on a Dask
+        cluster). A column's folds train together as one fold-batched group; with
+        several jobs they are split into that many groups. joblib gives each worker
+        ``cores // n_jobs`` threads. The result does not depend on ``n_jobs`` beyond
+        floating-point summation order.
     random_state : int, RandomState or None, default=None
         Seeds folds, weights, dropout and shuffling; an int gives identical output
         on CPU.
@@ -749,6 +773,7 @@ class TextCNNEncoder(_TextEncoderBase):
         validation_fraction: float = 0.1,
         patience: int | str = "auto",
         device: str = "auto",
+        n_threads: int | str = "auto",
         n_jobs: int | None = None,
         random_state: Any = None,
         verbose: bool | int = False,
@@ -924,6 +949,7 @@ class TextRNNEncoder(_TextEncoderBase):
         validation_fraction: float = 0.1,
         patience: int | str = "auto",
         device: str = "auto",
+        n_threads: int | str = "auto",
         n_jobs: int | None = None,
         random_state: Any = None,
         verbose: bool | int = False,

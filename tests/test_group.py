@@ -1,0 +1,194 @@
+"""Fold-batched (grouped) training and prediction equal the one-network-at-a-time path."""
+
+import numpy as np
+import pytest
+import torch
+
+from textcnn._nn import CNNGroup, TextCNN, TextRNN, WordEmbedding, make_group
+from textcnn._training import (
+    GroupAdam,
+    TrainConfig,
+    lockstep_schedule,
+    predict,
+    predict_many,
+    train_many,
+)
+
+VOCAB, DIM = 40, 6
+PRETRAINED = torch.from_numpy(np.random.RandomState(0).normal(size=(VOCAB, DIM)).astype("f4"))
+PRETRAINED[0] = 0
+BUILDS = {
+    "cnn": lambda: TextCNN(
+        WordEmbedding(VOCAB, DIM, "non-static", PRETRAINED), 3, kernel_sizes=(2, 3, 4), n_filters=5
+    ),
+    "cnn-multichannel": lambda: TextCNN(
+        WordEmbedding(VOCAB, DIM, "multichannel", PRETRAINED), 1, kernel_sizes=(1, 3), n_filters=4
+    ),
+    "cnn-static": lambda: TextCNN(
+        WordEmbedding(VOCAB, DIM, "static", PRETRAINED), 3, kernel_sizes=(2, 3), n_filters=4
+    ),
+    "bigru": lambda: TextRNN(WordEmbedding(VOCAB, DIM, "non-static", PRETRAINED), 3, hidden_size=5),
+}
+
+
+def corpus(n=150, seed=0):
+    rng = np.random.RandomState(seed)
+    lengths = rng.randint(0, 14, size=n)
+    ids = np.zeros((n, 14), dtype=np.int64)
+    for i, m in enumerate(lengths):
+        ids[i, :m] = rng.randint(1, VOCAB, size=m)
+    y = (ids[:, :3].sum(1) % 3).astype(np.int64)  # learnable from the first words
+    return ids, lengths, y
+
+
+@pytest.mark.parametrize("kind", BUILDS)
+def test_members_train_in_a_group_as_they_would_alone(kind):
+    ids, lengths, y = corpus()
+    task = "regression" if kind == "cnn-multichannel" else "classification"
+    target = y.astype(float) + 0.1 * lengths if task == "regression" else y
+    rng = np.random.RandomState(1)
+    jobs = [
+        (np.sort(rng.choice(150, size=size, replace=False)), seed)
+        for size, seed in [(120, 11), (97, 12), (131, 13)]
+    ]
+    cfg = TrainConfig(max_epochs=6, batch_size=16, patience=1, lr=1e-2, weight_decay=1e-4)
+    together = train_many(BUILDS[kind], ids, lengths, target, task, cfg, jobs, order_seed=5)
+    alone = [
+        train_many(BUILDS[kind], ids, lengths, target, task, cfg, [job], order_seed=5)[0]
+        for job in jobs
+    ]
+    for a, b in zip(together, alone, strict=True):
+        assert a.best_epoch == b.best_epoch
+        assert (a.target_mean, a.target_scale) == (b.target_mean, b.target_scale)
+        # same weights up to floating-point summation order (batched vs single products)
+        np.testing.assert_allclose(
+            predict(a, ids, lengths), predict(b, ids, lengths), rtol=0, atol=1e-5
+        )
+    # the members are really different networks (own rows, own seeds)
+    assert not np.allclose(predict(together[0], ids, lengths), predict(together[1], ids, lengths))
+
+
+def test_early_stopping_is_per_member():
+    ids, lengths, y = corpus(400, seed=3)
+    y[200:] = np.random.RandomState(0).randint(0, 3, size=200)  # rows 200+: noise
+    jobs = [(np.arange(200), 1), (np.arange(200, 400), 2)]
+    cfg = TrainConfig(max_epochs=8, batch_size=16, patience=1, lr=3e-2)
+    signal, noise = train_many(BUILDS["cnn"], ids, lengths, y, "classification", cfg, jobs)
+    # one group, two fates: the member fed noise stops early, the other keeps learning
+    assert signal.best_epoch >= 4
+    assert noise.best_epoch <= 2
+    alone = train_many(BUILDS["cnn"], ids, lengths, y, "classification", cfg, jobs[:1])[0]
+    np.testing.assert_allclose(
+        predict(signal, ids, lengths), predict(alone, ids, lengths), rtol=0, atol=1e-5
+    )
+
+
+def test_group_adam_equals_torch_adam_and_sparse_adam():
+    torch.manual_seed(0)
+    dense = torch.nn.Parameter(torch.randn(1, 4, 3))
+    table = torch.nn.Parameter(torch.randn(10, 3))
+    ref_dense = torch.nn.Parameter(dense.detach().clone())
+    ref_table = torch.nn.Parameter(table.detach().clone())
+    start = table.detach().clone()
+    ours = GroupAdam([(dense, None), (table, None)], 1, lr=0.1, weight_decay=0.0)
+    adam = torch.optim.Adam([ref_dense], lr=0.1)
+    sparse = torch.optim.SparseAdam([ref_table], lr=0.1)
+    for step in range(4):
+        rows = torch.tensor([[1, 2, 2], [5, 1, 7 - step]])
+        for p, t, opt in ((dense, table, ours), (ref_dense, ref_table, None)):
+            loss = (p * torch.arange(12.0).view(1, 4, 3)).sin().sum()
+            loss = loss + torch.nn.functional.embedding(rows, t, sparse=True).cos().sum()
+            if opt is not None:
+                opt.zero_grad()
+            else:
+                adam.zero_grad(), sparse.zero_grad()
+            loss.backward()
+        ours.step([0])
+        adam.step()
+        sparse.step()
+    torch.testing.assert_close(dense, ref_dense, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(table, ref_table, rtol=1e-5, atol=1e-6)
+    untouched = [0, 3, 8, 9]  # rows never looked up never move (lazy)
+    assert torch.equal(table[untouched], start[untouched])
+
+
+def test_inactive_members_do_not_move():
+    weight = torch.nn.Parameter(torch.ones(3, 2, 2))
+    table = torch.nn.Parameter(torch.ones(3 * 4, 2))  # 3 members x 4 rows
+    opt = GroupAdam([(weight, None), (table, None)], 3, lr=0.5, weight_decay=0.1)
+    for _ in range(2):
+        opt.zero_grad()
+        rows = torch.tensor([1, 5, 6])  # member 0 row 1, member 1 rows 1 and 2
+        (
+            weight[[0, 2]].sum() + torch.nn.functional.embedding(rows, table, sparse=True).sum()
+        ).backward()
+        opt.step([0, 2])
+    assert torch.equal(weight[1], torch.ones(2, 2))  # member 1 did not run
+    assert not torch.equal(weight[0], torch.ones(2, 2))
+    assert opt.steps.tolist() == [2, 0, 2]
+
+
+def test_lockstep_schedule_is_complete_and_member_independent():
+    rng = np.random.RandomState(0)
+    lengths = [rng.randint(1, 30, size=n) for n in (230, 231, 200)]
+    steps = lockstep_schedule(lengths, 8, [np.random.RandomState(s) for s in (1, 2, 3)], [4, 1])
+    for k, member_lengths in enumerate(lengths):
+        mine = [pos for step in steps for j, pos in step if j == k]
+        assert sorted(np.concatenate(mine).tolist()) == list(range(len(member_lengths)))
+        alone = lockstep_schedule([member_lengths], 8, [np.random.RandomState(k + 1)], [4, 1])
+        assert [p.tolist() for step in alone for _, p in step] == [p.tolist() for p in mine]
+    # members take batches of similar length at each step: little padding when stacked
+    widths = [max(lengths[k][p].max() for k, p in step) for step in steps]
+    padded = sum(w * sum(len(p) for _, p in step) for w, step in zip(widths, steps, strict=True))
+    assert padded < 1.3 * sum(int(x.sum()) for x in lengths)
+
+
+@pytest.mark.parametrize("kind", ["cnn", "bigru"])
+def test_predict_many_equals_one_network_at_a_time(kind):
+    ids, lengths, y = corpus()
+    cfg = TrainConfig(max_epochs=2, batch_size=32)
+    jobs = [(np.arange(0, 150, 2), 1), (np.arange(1, 150, 2), 2)]
+    nets = train_many(BUILDS[kind], ids, lengths, y, "classification", cfg, jobs)
+    shared = predict_many(nets, ids, lengths, batch_size=7)
+    for net, got in zip(nets, shared, strict=True):
+        np.testing.assert_allclose(got, predict(net, ids, lengths), rtol=0, atol=1e-6)
+    own = predict_many(nets, ids, lengths, rows=[np.arange(3, 40), np.arange(100, 150)])
+    np.testing.assert_allclose(own[0], shared[0][3:40], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(own[1], shared[1][100:150], rtol=0, atol=1e-6)
+    assert {p.device.type for n in nets for p in n.module.parameters()} == {"cpu"}
+
+
+def test_cnn_group_forward_backward_and_unstack_equal_the_members():
+    torch.manual_seed(0)
+    members = [BUILDS["cnn"]().eval() for _ in range(3)]
+    group = make_group(members)
+    assert isinstance(group, CNNGroup)
+    ids, lengths, _ = corpus(9)
+    ids_t, lens_t = torch.from_numpy(ids), torch.from_numpy(lengths)
+    want = torch.stack([m(ids_t, lens_t) for m in members])
+    torch.testing.assert_close(group.eval()(ids_t, lens_t), want, rtol=1e-5, atol=1e-6)
+    # gradients of the stacked weights are the members' own
+    batch = ids_t.expand(3, -1, -1)
+    group(batch, lens_t.expand(3, -1)).square().sum().backward()
+    for k, m in enumerate(members):
+        m(ids_t, lens_t).square().sum().backward()
+        torch.testing.assert_close(group.out_weight.grad[k], m.output.weight.grad.T)
+        torch.testing.assert_close(
+            group.table.grad.to_dense()[k * VOCAB : (k + 1) * VOCAB],
+            m.embedding.tuned.weight.grad.to_dense(),
+            rtol=1e-5,
+            atol=1e-6,
+        )
+    # padding taps of narrow filters get no gradient, so they stay zero
+    assert torch.all(group.weight.grad * (1 - group.weight_mask) == 0)
+    with torch.no_grad():
+        group.weight.mul_(2 * group.weight_mask)
+        group.table.add_(1.0)
+        group.table[::VOCAB] = 0.0  # padding rows stay zero (they never get a gradient)
+    back = group.unstack()
+    torch.testing.assert_close(
+        torch.stack([m.eval()(ids_t, lens_t) for m in back]),
+        group.eval()(ids_t, lens_t),
+        rtol=1e-5,
+        atol=1e-5,
+    )
