@@ -7,12 +7,18 @@ Everything is measured in **one run**, so the ratios compare like with like:
   longest, a plain ``DataLoader``, one ``conv1d`` per width, default Adam, default
   threads -- trained with the same settings (GloVe non-static, batch 50, 2 epochs);
 - ``train``: ``TextCNNEncoder`` training throughput at fixed epochs without early
-  stopping, from the difference of a 1- and a 3-epoch fit (set-up cancels out);
+  stopping, from the difference of a 1- and a 3-epoch fit (set-up cancels out): one
+  network (``refit=True``), and the 5 fold networks fold-batched (one lockstep group)
+  and fold-by-fold (one group per fold: the path before fold-batching);
 - ``transform``: rows/s with the 5 fold models averaged, and with ``refit=True``;
-- ``fit_transform``: end-to-end 5-fold OOF on MR with default settings;
+- ``fit_transform``: end-to-end 5-fold OOF on MR, fold-batched and fold-by-fold (with
+  the largest difference of their outputs), and with the package defaults;
 - ``scaling``: fit time at 10k, 30k and 100k rows (MR sentences with one word
   dropped at random, so no two rows are identical), 2 epochs, no early stopping;
-- ``accuracy`` (``--accuracy``): MR 10-fold OOF accuracy with default settings.
+- ``accuracy`` (``--accuracy``): MR 10-fold OOF accuracy, fold-batched and fold-by-fold.
+
+All on the fixed workload (GloVe-6B-50d non-static, filters 3-4-5 x 100, batch 50, no
+linear blend) unless said otherwise.
 
 Useful FLOPs count real (unpadded) tokens only: a width-``k`` filter bank costs
 ``2 k C F`` per token forward and three times that for a training step (forward,
@@ -30,6 +36,7 @@ import argparse
 import json
 import platform
 import time
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,7 +45,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from textcnn import TextCNNEncoder, _embeddings, _text
+from textcnn import TextCNNEncoder, _crossfit, _embeddings, _text
 from textcnn.datasets import load_mr
 from textcnn.io import write_text_atomic
 
@@ -107,12 +114,30 @@ def naive_loop(texts: list[str], y: np.ndarray, epochs: int) -> tuple[float, int
     return float(np.median(times)), int(lengths.sum())
 
 
-def encoder_epoch_seconds(texts: list[str], y: np.ndarray) -> float:
-    """Seconds per training epoch of TextCNNEncoder (difference of 3- and 1-epoch fits)."""
+#: The fixed workload of the speed work: GloVe-6B-50d non-static, Kim's filters, no blend.
+FIXED = dict(embeddings="glove-6b-50d", embedding_dim=50, linear_blend=0, device="cpu")
+
+
+@contextmanager
+def fold_by_fold():
+    """Train each fold as its own group (the path before fold-batching), for comparison."""
+    real = _crossfit.fold_chunks
+    _crossfit.fold_chunks = lambda n_folds, n_jobs: [[i] for i in range(n_folds)]
+    try:
+        yield
+    finally:
+        _crossfit.fold_chunks = real
+
+
+def encoder_epoch_seconds(texts: list[str], y: np.ndarray, refit: bool) -> float:
+    """Seconds per training epoch (difference of 3- and 1-epoch fits; set-up cancels out).
+
+    ``refit=True``: one network on all rows; else the 5 fold networks.
+    """
     seconds = {}
     for epochs in (1, 3):
         enc = TextCNNEncoder(
-            refit=True, early_stopping=False, max_epochs=epochs, device="cpu", random_state=0
+            refit=refit, early_stopping=False, max_epochs=epochs, random_state=0, **FIXED
         )
         start = time.perf_counter()
         enc.fit(texts, y)
@@ -162,18 +187,34 @@ def main() -> None:
     row["naive_sent_per_s"] = n / naive_s
     row["naive_gflops"] = naive_tokens * flops_per_token(50, True) / naive_s / 1e9
 
-    epoch_s = encoder_epoch_seconds(texts, y)
+    epoch_s = encoder_epoch_seconds(texts, y, refit=True)
     row["train_sent_per_s"] = n / epoch_s
     row["train_gflops"] = tokens * flops_per_token(50, True) / epoch_s / 1e9
+    # 5 folds: each row is a training row of 4 fold networks
+    for name, context in (("batched", nullcontext), ("one_by_one", fold_by_fold)):
+        with context():
+            epoch_s = encoder_epoch_seconds(texts, y, refit=False)
+        row[f"folds_{name}_sent_per_s"] = 4 * n / epoch_s
+        row[f"folds_{name}_gflops"] = 4 * tokens * flops_per_token(50, True) / epoch_s / 1e9
 
-    enc = TextCNNEncoder(random_state=0)
-    row["fit_transform_s"], oof = timed(enc.fit_transform, texts, y)
-    row["fit_transform_acc"] = float(np.mean((oof[:, 0] > 0.5) == y))
+    oofs = {}
+    for name, context in (("batched", nullcontext), ("one_by_one", fold_by_fold)):
+        with context():
+            enc = TextCNNEncoder(random_state=0, **FIXED)
+            row[f"fit_transform_{name}_s"], oofs[name] = timed(enc.fit_transform, texts, y)
+        row[f"fit_transform_{name}_acc"] = float(np.mean((oofs[name][:, 0] > 0.5) == y))
+    row["fit_transform_max_abs_diff"] = float(np.abs(oofs["batched"] - oofs["one_by_one"]).max())
+    defaults = TextCNNEncoder(random_state=0)
+    row["defaults_fit_transform_s"], oof = timed(defaults.fit_transform, texts, y)
+    row["defaults_fit_transform_acc"] = float(np.mean((oof[:, 0] > 0.5) == y))
+
+    enc = TextCNNEncoder(random_state=0, **FIXED).fit(texts, y)
     big = texts * 3
+    enc.transform(texts[:100])  # warm-up
     seconds, _ = timed(enc.transform, big)
     row["transform_folds_rows_per_s"] = len(big) / seconds
     row["transform_folds_gflops"] = 3 * tokens * 5 * flops_per_token(50, False) / seconds / 1e9
-    refit = TextCNNEncoder(refit=True, random_state=0).fit(texts, y)
+    refit = TextCNNEncoder(refit=True, random_state=0, **FIXED).fit(texts, y)
     seconds, _ = timed(refit.transform, big)
     row["transform_refit_rows_per_s"] = len(big) / seconds
     row["transform_refit_gflops"] = 3 * tokens * flops_per_token(50, False) / seconds / 1e9
@@ -184,14 +225,16 @@ def main() -> None:
         rows = perturbed(texts, size, seed=size)
         labels = np.resize(y, size)
         enc = TextCNNEncoder(
-            refit=True, early_stopping=False, max_epochs=2, device="cpu", random_state=0
+            refit=True, early_stopping=False, max_epochs=2, random_state=0, **FIXED
         )
         row["scaling_s"][str(size)], _ = timed(enc.fit, rows, labels)
 
     if args.accuracy:
-        enc = TextCNNEncoder(cv=10, random_state=0)
-        row["mr10_s"], oof = timed(enc.fit_transform, texts, y)
-        row["mr10_acc"] = float(np.mean((oof[:, 0] > 0.5) == y))
+        for name, context in (("batched", nullcontext), ("one_by_one", fold_by_fold)):
+            with context():
+                enc = TextCNNEncoder(cv=10, random_state=0, **FIXED)
+                row[f"mr10_{name}_s"], oof = timed(enc.fit_transform, texts, y)
+            row[f"mr10_{name}_acc"] = float(np.mean((oof[:, 0] > 0.5) == y))
 
     table = render(row, sizes)
     print(table)
@@ -210,23 +253,37 @@ def render(row: dict, sizes: list[int]) -> str:
 
     scale = row["scaling_s"]
     speedup = row["train_sent_per_s"] / row["naive_sent_per_s"]
+    folds = row["folds_batched_sent_per_s"] / row["folds_one_by_one_sent_per_s"]
     lines = [
-        f"Run {row['date']} UTC on {row['machine']}.",
+        f"Run {row['date']} UTC on {row['machine']}. Fixed workload: MR, GloVe-6B-50d "
+        "non-static, filters 3-4-5 x 100, batch 50, no linear blend.",
         "",
         "| measure | value |",
         "|---|---|",
         f"| fp32 matmul peak (2048², all threads) | {peak:.1f} GFLOP/s |",
-        f"| naive loop: training | {row['naive_sent_per_s']:,.0f} sentences/s, "
+        f"| naive loop: training one network | {row['naive_sent_per_s']:,.0f} sentences/s, "
         f"{pct(row['naive_gflops'])} |",
-        f"| TextCNNEncoder: training | {row['train_sent_per_s']:,.0f} sentences/s, "
-        f"{pct(row['train_gflops'])} |",
+        f"| TextCNNEncoder: training one network (refit) | "
+        f"{row['train_sent_per_s']:,.0f} sentences/s, {pct(row['train_gflops'])} |",
         f"| speed-up over the naive loop | {speedup:.2f}x |",
+        f"| 5 fold networks, fold-by-fold | {row['folds_one_by_one_sent_per_s']:,.0f} "
+        f"sentences/s, {pct(row['folds_one_by_one_gflops'])} |",
+        f"| 5 fold networks, fold-batched | {row['folds_batched_sent_per_s']:,.0f} "
+        f"sentences/s, {pct(row['folds_batched_gflops'])} |",
+        f"| fold-batched / fold-by-fold | {folds:.2f}x; "
+        f"{row['folds_batched_sent_per_s'] / row['naive_sent_per_s']:.2f}x the naive loop |",
         f"| transform, 5 fold models averaged | {row['transform_folds_rows_per_s']:,.0f} rows/s, "
         f"{pct(row['transform_folds_gflops'])} |",
         f"| transform, refit model | {row['transform_refit_rows_per_s']:,.0f} rows/s, "
         f"{pct(row['transform_refit_gflops'])} |",
-        f"| 5-fold OOF fit_transform on MR, defaults | {row['fit_transform_s']:.1f} s "
-        f"(accuracy {100 * row['fit_transform_acc']:.1f}%) |",
+        f"| 5-fold OOF fit_transform, fold-by-fold | {row['fit_transform_one_by_one_s']:.1f} s "
+        f"(accuracy {100 * row['fit_transform_one_by_one_acc']:.1f}%) |",
+        f"| 5-fold OOF fit_transform, fold-batched | {row['fit_transform_batched_s']:.1f} s "
+        f"(accuracy {100 * row['fit_transform_batched_acc']:.1f}%; max abs difference "
+        f"{row['fit_transform_max_abs_diff']:.1e}) |",
+        f"| 5-fold OOF fit_transform, package defaults (MiniLM-128, blend) | "
+        f"{row['defaults_fit_transform_s']:.1f} s "
+        f"(accuracy {100 * row['defaults_fit_transform_acc']:.1f}%) |",
     ]
     for size in sizes:
         per_row = 1e6 * scale[str(size)] / size
@@ -236,11 +293,12 @@ def render(row: dict, sizes: list[int]) -> str:
     if len(sizes) > 1:
         ratio = scale[str(sizes[-1])] / scale[str(sizes[0])]
         lines.append(f"| fit time {sizes[-1]:,} / {sizes[0]:,} rows | {ratio:.2f}x |")
-    if "mr10_acc" in row:
-        lines.append(
-            f"| MR 10-fold OOF accuracy, defaults | {100 * row['mr10_acc']:.1f}% "
-            f"({row['mr10_s']:.0f} s) |"
-        )
+    for name, label in (("one_by_one", "fold-by-fold"), ("batched", "fold-batched")):
+        if f"mr10_{name}_acc" in row:
+            lines.append(
+                f"| MR 10-fold OOF accuracy, {label} | {100 * row[f'mr10_{name}_acc']:.1f}% "
+                f"({row[f'mr10_{name}_s']:.0f} s) |"
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -230,8 +230,9 @@ def _to_device(t: torch.Tensor, device: str) -> torch.Tensor:
     return t.pin_memory().to(device, non_blocking=True)
 
 
-#: Token positions per member in one prediction pass (bounds the im2col memory).
-MAX_POSITIONS = 2**15
+#: Token positions (summed over the members) in one prediction pass: small enough for the
+#: windows to stay in cache (MR, 5 folds: 6,900 rows/s against 4,600 at 2**15).
+MAX_POSITIONS = 2**14
 
 
 class GroupAdam:
@@ -435,13 +436,14 @@ def _group_scores(
     row_sets = [rows] if shared else list(rows)
     n_out = None
     batches = []
-    for member_rows in row_sets:  # length-sorted, at most MAX_POSITIONS per member and pass
+    budget = max(1, MAX_POSITIONS // len(chosen))  # token positions per member and pass
+    for member_rows in row_sets:  # length-sorted batches within the budget
         order = np.argsort(lengths[torch.from_numpy(member_rows)].numpy(), kind="stable")
         mine, start = [], 0
         lens = lengths[torch.from_numpy(member_rows[order])].numpy()
         while start < len(order):
             stop = min(start + batch_size, len(order))
-            while stop - start > 1 and (stop - start) * max(1, lens[stop - 1]) > MAX_POSITIONS:
+            while stop - start > 1 and (stop - start) * max(1, lens[stop - 1]) > budget:
                 stop = start + max(1, (stop - start) // 2)
             mine.append(order[start:stop])
             start = stop
