@@ -46,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -260,7 +261,9 @@ def run_h2o(config, train, test, target, text, regression, args) -> dict[str, An
         )
         fit_s = time.perf_counter() - start
         start = time.perf_counter()
-        out = automl.leader.predict(test_h2o).as_data_frame(use_multi_thread=False)
+        with warnings.catch_warnings():  # "install polars for a multi-threaded conversion"
+            warnings.simplefilter("ignore")
+            out = automl.leader.predict(test_h2o).as_data_frame(use_multi_thread=False)
         predict_s = time.perf_counter() - start
         if regression:
             proba, pred = None, out["predict"].to_numpy()

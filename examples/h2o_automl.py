@@ -32,6 +32,7 @@ import os
 import shutil
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,9 @@ def fit_h2o(
     if not regression:
         test_h2o[target] = test_h2o[target].asfactor()
     pred = automl.leader.predict(test_h2o)
-    values = pred["predict"].as_data_frame(use_multi_thread=False)["predict"].to_numpy()
+    with warnings.catch_warnings():  # "install polars for a multi-threaded conversion"
+        warnings.simplefilter("ignore")
+        values = pred["predict"].as_data_frame(use_multi_thread=False)["predict"].to_numpy()
     return values, fit_s, time.perf_counter() - start
 
 
