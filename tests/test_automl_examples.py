@@ -118,3 +118,14 @@ def test_h2o_example_text_features_beat_h2o_alone(capsys):
     ours = results["H2O AutoML + textcnn"]["score"]
     assert ours > 0.85
     assert ours > alone + 0.2
+
+
+def test_h2o_example_without_java_exits_with_the_install_hint(monkeypatch):
+    example = load_example("h2o_automl")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setattr(example.shutil, "which", lambda name: None)
+    monkeypatch.setattr(sys, "argv", ["h2o_automl.py"])
+    with pytest.raises(SystemExit, match="apt-get install default-jre-headless"):
+        example.main()
+    with pytest.raises(RuntimeError, match="no java was found"):
+        example.start_h2o()
