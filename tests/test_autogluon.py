@@ -1,0 +1,189 @@
+"""The AutoGluon feature generator, through real (small, one-LightGBM) TabularPredictor fits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import FAST, make_texts
+
+pytest.importorskip("autogluon.tabular", reason="the autogluon extra is not installed")
+
+from autogluon.tabular import TabularPredictor  # noqa: E402
+from sklearn.base import clone  # noqa: E402
+
+from textcnn import TextCNNEncoder, TfidfLinearEncoder  # noqa: E402
+from textcnn.autogluon import TextCNNFeatureGenerator  # noqa: E402
+
+GBM = {"GBM": {}}  # one LightGBM model: the text features are the subject, not the AutoML
+# One thread: LightGBM's OpenMP threads spin when the other core is busy (CI runs one test
+# at a time, but a developer's machine may not be idle), which made a 4 s fit take 30 s.
+ONE_CORE = {"num_cpus": 1}
+
+
+def make_frame(n: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.RandomState(seed)
+    labels = rng.randint(0, 2, size=n)
+    return pd.DataFrame(
+        {
+            "review": make_texts(labels, rng),
+            "shop": rng.choice(["north", "south", "east"], size=n),
+            "price": rng.rand(n).round(3),
+            "label": np.where(labels == 1, "pos", "neg"),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    """A predictor fitted on 240 rows through the generator (auto-detected text column)."""
+    frame = make_frame(300)
+    train, test = frame.iloc[:240], frame.iloc[240:].reset_index(drop=True)
+    path = tmp_path_factory.mktemp("ag") / "predictor"
+    predictor = TabularPredictor(label="label", path=str(path), verbosity=0).fit(
+        train,
+        feature_generator=TextCNNFeatureGenerator(encoders=[TextCNNEncoder(**FAST)]),
+        hyperparameters=GBM,
+        fit_weighted_ensemble=False,
+        **ONE_CORE,
+    )
+    return predictor, train, test
+
+
+def test_text_column_found_and_its_features_reach_the_model(fitted):
+    predictor, _, test = fitted
+    generator = predictor._learner.feature_generator
+    assert isinstance(generator, TextCNNFeatureGenerator)
+    assert generator.text_columns_ == ["review"]  # AutoGluon's own 'text' special type
+    assert generator.text_features_ == ["review__textcnn_1"]  # P(class 1) = P("pos")
+    assert predictor.class_labels == ["neg", "pos"]
+    assert predictor.model_names() == ["LightGBM"]
+    model = predictor._trainer.load_model("LightGBM")
+    assert "review__textcnn_1" in model.features
+    # the rest of the table went through AutoGluon's default pipeline as usual
+    assert {"price", "shop", "review.char_count"} <= set(model.features)
+    assert any(f.startswith("__nlp__.") for f in model.features)  # its own n-grams
+    assert predictor.evaluate(test, silent=True)["accuracy"] > 0.9
+
+
+def test_training_rows_get_the_out_of_fold_features(fitted):
+    predictor, train, _ = fitted
+    codes = (train["label"] == "pos").to_numpy().astype(int)  # AutoGluon's label cleaning
+    expected = (
+        clone(TextCNNEncoder(**FAST))
+        .set_params(target_type="binary")
+        .fit_transform(train[["review"]], codes)[:, 0]
+    )
+    seen = predictor.transform_features()  # the rows the model was trained on
+    np.testing.assert_allclose(
+        seen["review__textcnn_1"], expected[seen.index].astype(np.float32), rtol=1e-6
+    )
+
+
+def test_new_rows_get_the_fold_average(fitted):
+    predictor, train, test = fitted
+    encoder = predictor._learner.feature_generator.encoders_[0]
+    assert len(encoder.models_[0]) == FAST["cv"]  # K fold networks, no refit
+    new = predictor.transform_features(test)["review__textcnn_1"].to_numpy()
+    np.testing.assert_allclose(new, encoder.transform(test[["review"]])[:, 0], rtol=1e-6)
+    # a training row sent again as new data gets the average, not its out-of-fold value
+    again = predictor.transform_features(train.iloc[:40])["review__textcnn_1"].to_numpy()
+    oof = predictor.transform_features().reindex(range(40))["review__textcnn_1"].to_numpy()
+    both = ~np.isnan(oof)  # some of the first 40 rows are in AutoGluon's holdout
+    assert not np.allclose(again[both], oof[both])
+
+
+def test_saved_predictor_loads_and_predicts_the_same(fitted):
+    predictor, _, test = fitted
+    loaded = TabularPredictor.load(predictor.path)
+    pd.testing.assert_frame_equal(loaded.predict_proba(test), predictor.predict_proba(test))
+    pd.testing.assert_frame_equal(
+        loaded.transform_features(test), predictor.transform_features(test)
+    )
+
+
+def test_missing_text_column_is_a_clear_error(fitted):
+    predictor, train, test = fitted
+    with pytest.raises(ValueError, match=r"text column\(s\) \['review'\] missing"):
+        predictor.predict(test.drop(columns=["review"]))
+    generator = TextCNNFeatureGenerator(text_columns=["body"], encoders=[TextCNNEncoder(**FAST)])
+    with pytest.raises(ValueError, match=r"text column\(s\) \['body'\] not in the training data"):
+        TabularPredictor(label="label", verbosity=0, path=str(predictor.path) + "-x").fit(
+            train, feature_generator=generator, hyperparameters=GBM, **ONE_CORE
+        )
+
+
+def test_named_column_that_autogluon_does_not_call_text():
+    frame = make_frame(120)
+    frame["title"] = frame["review"].str.split().str[:2].str.join(" ")  # 2 words: a category
+    X, y = frame[["title", "price"]], (frame["label"] == "pos").astype(int)
+    assert TextCNNFeatureGenerator(post_generators=[]).fit_transform(X, y).shape[1] == 2  # none
+    generator = TextCNNFeatureGenerator(
+        text_columns=["title"], encoders=[TfidfLinearEncoder(cv=3)], post_generators=[]
+    )
+    out = generator.fit_transform(X, y, problem_type="binary")
+    assert list(out.columns) == ["title", "price", "title__tfidf_1"]
+    assert out["title__tfidf_1"].dtype == np.float32
+    assert generator.encoders_[0].random_state == 0  # the generator's random_state
+
+
+def test_unlabeled_rows_get_the_fold_average_and_problem_types():
+    frame = make_frame(150)
+    X = frame[["review"]]
+    y = frame["price"].where(frame.index < 120)  # 30 rows without a label (unlabeled_data)
+    generator = TextCNNFeatureGenerator(encoders=[TextCNNEncoder(**FAST)], post_generators=[])
+    out = generator.fit_transform(X, y, problem_type="regression")
+    encoder = generator.encoders_[0]
+    assert encoder.target_type_ == "continuous"
+    assert generator.text_features_ == ["review__textcnn"]
+    np.testing.assert_allclose(
+        out["review__textcnn"].iloc[120:], encoder.transform(X.iloc[120:])[:, 0], rtol=1e-6
+    )
+    with pytest.raises(ValueError, match="supports the problem types"):
+        TextCNNFeatureGenerator(post_generators=[]).fit_transform(X, y, problem_type="softclass")
+    with pytest.raises(ValueError, match="needs the label"):
+        TextCNNFeatureGenerator(post_generators=[]).fit_transform(X)
+
+
+class _InSample(TextCNNFeatureGenerator):
+    """The leak the contract forbids: features predicted by models that saw the row."""
+
+    def _fit_transform(self, X, y=None, **kwargs):
+        out, special = super()._fit_transform(X, y, **kwargs)
+        out[self.text_features_] = self._transform(X)[self.text_features_]
+        return out, special
+
+
+@pytest.mark.parametrize("generator_class", [TextCNNFeatureGenerator, _InSample])
+def test_random_labels_give_chance_through_bagging_and_stacking(
+    generator_class, tmp_path, monkeypatch
+):
+    calls = {"fit_transform": 0, "fit": 0}
+    for name in calls:
+        original = getattr(TextCNNEncoder, name)
+
+        def counted(self, *args, _name=name, _original=original, **kwargs):
+            calls[_name] += 1
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(TextCNNEncoder, name, counted)
+    frame = make_frame(400)
+    frame["label"] = np.random.RandomState(1).randint(0, 2, size=len(frame))  # pure noise
+    generator = generator_class(encoders=[TextCNNEncoder(**FAST), TfidfLinearEncoder(cv=3)])
+    predictor = TabularPredictor(label="label", path=str(tmp_path), verbosity=0).fit(
+        frame,
+        feature_generator=generator,
+        hyperparameters=GBM,
+        num_bag_folds=2,
+        num_stack_levels=1,
+        dynamic_stacking=False,
+        **ONE_CORE,
+    )
+    board = predictor.leaderboard(silent=True).set_index("model")
+    assert {"LightGBM_BAG_L1", "LightGBM_BAG_L2"} <= set(board.index)
+    score = board.loc["LightGBM_BAG_L1", "score_val"]  # out-of-fold over all 400 rows
+    if generator_class is TextCNNFeatureGenerator:
+        assert 0.4 < score < 0.62  # chance: the features carry no label of their own row
+        assert calls == {"fit_transform": 1, "fit": 0}  # bags and stack levels refit nothing
+    else:
+        assert score > 0.75  # the same pipeline with in-sample features: the guard bites

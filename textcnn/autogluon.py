@@ -1,0 +1,297 @@
+"""AutoGluon plugin: out-of-fold text-CNN features as an AutoGluon feature generator.
+
+:class:`TextCNNFeatureGenerator` is a feature generator in AutoGluon's own plugin API (a
+subclass of ``autogluon.features.generators.AbstractFeatureGenerator``). Pass it to
+``TabularPredictor.fit(feature_generator=...)``: it finds the text columns, adds the
+cross-fitted text features of textcnn's encoders to the table, and hands the whole table
+on to AutoGluon's default pipeline (``AutoMLPipelineFeatureGenerator``), which treats
+the other columns -- and the text itself -- exactly as it would without the plugin::
+
+    from autogluon.tabular import TabularPredictor
+    from textcnn.autogluon import TextCNNFeatureGenerator
+
+    predictor = TabularPredictor(label="sentiment").fit(
+        train, feature_generator=TextCNNFeatureGenerator()
+    )
+    predictor.predict(test)  # the text features of new rows: the fold models' average
+
+**The stacking contract.** AutoGluon fits its feature generator once, on all training
+rows (with ``tuning_data`` appended), and passes it the label AutoGluon was given (after
+its own label cleaning: class codes ``0..K-1``, or the regression target). The
+generator returns *out-of-fold* features for those rows: each row's value comes from
+networks that never saw it. AutoGluon's holdout split, its bagging folds and its stack
+levels are then all taken over these generated features, so every validation score it
+reports is honest, and no bag refits a network: the plugin costs one textcnn
+``fit_transform``. New rows (``predict``, ``transform_features``, ``score``) get the
+average of the K fold networks. Two AutoGluon features do fit the feature generator
+again: dynamic stacking (``dynamic_stacking=True``, or ``"auto"`` in the
+``best_quality`` / ``high_quality`` / ``good_quality`` presets) runs a complete sub-fit
+-- generator included -- on part of the data first, and ``groups`` given to
+``TabularPredictor`` is not seen by the generator (AutoGluon drops that column before
+feature generation), so grouped rows are not kept together in the generator's folds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+try:
+    from autogluon.common.features.types import S_TEXT
+    from autogluon.features.generators import (
+        AbstractFeatureGenerator,
+        AutoMLPipelineFeatureGenerator,
+    )
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        "textcnn.autogluon needs AutoGluon's tabular package: pip install 'textcnn[autogluon]'"
+    ) from exc
+
+__all__ = ["TextCNNFeatureGenerator"]
+
+logger = logging.getLogger(__name__)
+
+#: AutoGluon problem type -> the encoders' ``target_type``.
+_TARGET_TYPES = {
+    "binary": "binary",
+    "multiclass": "multiclass",
+    "regression": "continuous",
+    "quantile": "continuous",
+}
+
+
+class TextCNNFeatureGenerator(AbstractFeatureGenerator):
+    """Out-of-fold text-CNN (and other textcnn) features in front of AutoGluon's pipeline.
+
+    At fit, every encoder in ``encoders`` is cloned and fitted with ``fit_transform`` on
+    the text columns and the label AutoGluon passes: its **out-of-fold** predictions
+    (class probabilities, or the regression estimate) become new float32 columns, named
+    as the encoder names them (``review__textcnn_1``, ``review__tfidf``, ...). At
+    transform (``predict`` on new rows) each encoder's ``transform`` gives the average of
+    its fold models. The input columns pass through unchanged, and the table then goes
+    through ``post_generators`` -- by default AutoGluon's own
+    ``AutoMLPipelineFeatureGenerator``, so numbers, categories, dates and the raw text
+    (its n-gram and text-statistics features) are handled as usual.
+
+    Rows whose label is missing (``unlabeled_data``) are predicted with the fold models'
+    average, like new rows.
+
+    Parameters
+    ----------
+    text_columns : list of str or None, default=None
+        Columns to encode. None: the columns AutoGluon's type inference marks with its
+        ``text`` special type (object columns with many distinct values of 3+ words
+        on average). Naming a column that is not in the training data is an error.
+    encoders : list of textcnn encoders or None, default=None
+        Templates, cloned at fit: any of :class:`~textcnn.TextCNNEncoder`,
+        :class:`~textcnn.TextRNNEncoder`, :class:`~textcnn.TfidfLinearEncoder` with the
+        parameters you want. None: ``[TextCNNEncoder()]`` (its defaults). A template
+        whose ``target_type`` is ``"auto"`` gets the one implied by AutoGluon's problem
+        type; one whose ``random_state`` is None gets this generator's ``random_state``.
+    post_generators : list of AbstractFeatureGenerator or "auto", default="auto"
+        Generators applied, in order, to the output (input columns + text features).
+        ``"auto"``: ``[AutoMLPipelineFeatureGenerator()]``, AutoGluon's default
+        pipeline. Pass ``[AutoMLPipelineFeatureGenerator(enable_text_ngram_features=
+        False)]`` to drop AutoGluon's own n-grams, for instance.
+    **kwargs
+        Passed to ``AbstractFeatureGenerator`` (``random_state``, default 0;
+        ``verbosity``; ``target_type`` to fit outside a ``TabularPredictor`` without
+        ``problem_type``; ...).
+
+    Attributes
+    ----------
+    text_columns_ : list of str
+        The encoded columns.
+    encoders_ : list
+        The fitted encoders (their ``transform`` serves new rows).
+    text_features_ : list of str
+        The columns this generator added (before ``post_generators``).
+    encoder_fit_time_ : float
+        Seconds spent in the encoders' ``fit_transform`` (the plugin's cost).
+
+    Examples
+    --------
+    >>> from autogluon.tabular import TabularPredictor  # doctest: +SKIP
+    >>> from textcnn import TextCNNEncoder, TfidfLinearEncoder
+    >>> from textcnn.autogluon import TextCNNFeatureGenerator
+    >>> generator = TextCNNFeatureGenerator(
+    ...     encoders=[TextCNNEncoder(), TfidfLinearEncoder()]
+    ... )
+    >>> predictor = TabularPredictor(label="points").fit(  # doctest: +SKIP
+    ...     train, feature_generator=generator, time_limit=600
+    ... )
+    """
+
+    def __init__(
+        self,
+        text_columns: Sequence[str] | None = None,
+        encoders: Sequence[Any] | None = None,
+        post_generators: list[AbstractFeatureGenerator] | str | None = "auto",
+        **kwargs: Any,
+    ) -> None:
+        if isinstance(post_generators, str):
+            if post_generators != "auto":
+                raise ValueError(
+                    "post_generators must be 'auto' or a list of generators, "
+                    f"got {post_generators!r}"
+                )
+            post_generators = [AutoMLPipelineFeatureGenerator()]
+        super().__init__(post_generators=post_generators, **kwargs)
+        self.text_columns = text_columns
+        self.encoders = encoders
+
+    @staticmethod
+    def get_default_infer_features_in_args() -> dict:
+        """Take every input column (the non-text ones pass through)."""
+        return {}
+
+    # ------------------------------------------------------------------ fitting
+    def _encoder_templates(self) -> list[Any]:
+        if self.encoders is None:
+            from . import TextCNNEncoder
+
+            return [TextCNNEncoder()]
+        templates = list(self.encoders)
+        if not templates:
+            raise ValueError("encoders is empty: give at least one textcnn encoder")
+        return templates
+
+    def _find_text_columns(self, X: pd.DataFrame) -> list[str]:
+        if self.text_columns is not None:
+            if isinstance(self.text_columns, str):
+                raise ValueError(f"text_columns must be a list, got {self.text_columns!r}")
+            names = [str(c) for c in self.text_columns]  # AutoGluon makes column names str
+            missing = [c for c in names if c not in X.columns]
+            if missing:
+                raise ValueError(
+                    f"text column(s) {missing} not in the training data "
+                    f"(columns: {list(X.columns)})"
+                )
+            return names
+        return list(self.feature_metadata_in.get_features(required_special_types=[S_TEXT]))
+
+    def _target_type(self, problem_type: str | None) -> str | None:
+        problem_type = problem_type or getattr(self, "target_type", None)  # set by AutoGluon >= 1.6
+        if problem_type is None:
+            return None
+        if problem_type not in _TARGET_TYPES:
+            raise ValueError(
+                f"{type(self).__name__} supports the problem types {sorted(_TARGET_TYPES)}, "
+                f"got {problem_type!r}"
+            )
+        return _TARGET_TYPES[problem_type]
+
+    def _fit_transform(
+        self, X: pd.DataFrame, y: pd.Series | None = None, **kwargs: Any
+    ) -> tuple[pd.DataFrame, dict]:
+        self.text_columns_ = self._find_text_columns(X)
+        special = dict(self.feature_metadata_in.type_group_map_special)
+        self.encoders_, self.text_features_, self.encoder_fit_time_ = [], [], 0.0
+        if not self.text_columns_:
+            logger.warning(
+                "%s: no text column found (none has AutoGluon's 'text' type): no text "
+                "features added; name them with text_columns=[...]",
+                type(self).__name__,
+            )
+            return X, special
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} needs the label: fit it through "
+                "TabularPredictor.fit(..., feature_generator=...) or call fit_transform(X, y)"
+            )
+        y = pd.Series(np.asarray(y), index=X.index)
+        labelled = y.notna().to_numpy()
+        if not labelled.any():
+            raise ValueError("every label is missing: the text features need labelled rows")
+        target_type = self._target_type(kwargs.get("problem_type"))
+        texts = X[self.text_columns_]
+        start = time.perf_counter()
+        blocks = []
+        for template in self._encoder_templates():
+            encoder = clone(template)
+            overrides: dict[str, Any] = {}
+            params = encoder.get_params(deep=False)
+            if target_type is not None and params.get("target_type") == "auto":
+                overrides["target_type"] = target_type
+            if params.get("random_state", 0) is None:
+                overrides["random_state"] = self.random_state
+            encoder.set_params(**overrides)
+            if hasattr(encoder, "set_output"):
+                encoder.set_output(transform="default")
+            oof = np.asarray(encoder.fit_transform(texts[labelled], y[labelled].to_numpy()))
+            block = np.empty((len(X), oof.shape[1]), dtype=np.float32)
+            block[labelled] = oof
+            if not labelled.all():  # unlabeled rows: like new rows, the fold average
+                block[~labelled] = encoder.transform(texts[~labelled])
+            self.encoders_.append(encoder)
+            blocks.append(block)
+        self.encoder_fit_time_ = time.perf_counter() - start
+        self.text_features_ = [str(n) for e in self.encoders_ for n in e.get_feature_names_out()]
+        clash = sorted(set(self.text_features_) & set(X.columns))
+        repeated = sorted({n for n in self.text_features_ if self.text_features_.count(n) > 1})
+        if clash or repeated:
+            raise ValueError(
+                f"text feature names {clash or repeated} "
+                + ("are already input columns" if clash else "repeat across encoders")
+                + ": rename the column(s) or use encoders of different kinds"
+            )
+        time_limit = kwargs.get("time_limit")
+        if time_limit is not None and self.encoder_fit_time_ > 0.5 * time_limit:
+            logger.warning(
+                "%s: the text encoders took %.0f s of the %.0f s time limit; AutoGluon's "
+                "models get the rest",
+                type(self).__name__,
+                self.encoder_fit_time_,
+                time_limit,
+            )
+        logger.info(
+            "%s: %d text feature(s) from %s in %.1f s",
+            type(self).__name__,
+            len(self.text_features_),
+            self.text_columns_,
+            self.encoder_fit_time_,
+        )
+        return self._join(X, np.hstack(blocks)), special
+
+    # ------------------------------------------------------------------ transform
+    def _join(self, X: pd.DataFrame, features: np.ndarray) -> pd.DataFrame:
+        block = pd.DataFrame(
+            features.astype(np.float32, copy=False), index=X.index, columns=self.text_features_
+        )
+        return pd.concat([X, block], axis=1)
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Input columns plus the fold-averaged text features, then ``post_generators``.
+
+        Parameters
+        ----------
+        X : DataFrame
+            New rows with the training columns (the text columns at least).
+
+        Returns
+        -------
+        DataFrame
+            What the last post-generator returns.
+        """
+        if self.is_fit():
+            missing = [c for c in self.text_columns_ if c not in X.columns.astype(str)]
+            if missing:
+                raise ValueError(
+                    f"text column(s) {missing} missing from the data to transform: "
+                    f"{type(self).__name__} was fitted on them (columns given: "
+                    f"{list(X.columns)})"
+                )
+        return super().transform(X)
+
+    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        if not self.encoders_:
+            return X
+        texts = X[self.text_columns_]
+        features = np.hstack([np.asarray(e.transform(texts)) for e in self.encoders_])
+        return self._join(X, features)
