@@ -254,7 +254,7 @@ def test_pipeline_with_column_transformer_and_hgb(binary_data):
         (pd.DataFrame({"t": []}, dtype=object), [], "0 sample"),
         (["a b", "c d", "e f", "g h"], ["x"] * 4, "one class, a classifier needs at least two"),
         (["a b", "c d", "e f", "g h"], [3.25] * 4, "regression target must vary"),
-        (["a b", "c d", "e f", "g h"], [1.0, np.nan, 2.0, 3.0], "missing value"),
+        (["a b", "c d", "e f", "g h"], [1.0, np.nan, 2.0, 3.0], r"y is missing in 1 row\(s\) \(first: data row 2"),
         (["a", "b"], [0, 1], "at least 3 rows"),
         (["a"] * 10, [0] * 8 + [1] * 2, "class 1 has 2 member"),
         (["", None, "  ", ""], [0, 1, 0, 1], "text column 'x0' is empty in every row"),

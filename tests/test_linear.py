@@ -50,8 +50,11 @@ def test_regression_and_multiclass_outputs():
 def test_bad_parameters_are_named():
     with pytest.raises(ValueError, match="analyzer"):
         TfidfLinearEncoder(analyzer="words").fit(["a b", "c d"] * 5, [0, 1] * 5)
-    with pytest.raises(ValueError, match="C must be > 0"):
+    with pytest.raises(ValueError, match=r"'C' parameter of TfidfLinearEncoder .* Got 0"):
         TfidfLinearEncoder(C=0).fit(["a b", "c d"] * 5, [0, 1] * 5)
+    # the encoder's own parameter table, not TfidfVectorizer's, names the fault
+    with pytest.raises(ValueError, match=r"'min_df' parameter of TfidfLinearEncoder"):
+        TfidfLinearEncoder(min_df=-1).fit(["a b", "c d"] * 5, [0, 1] * 5)
 
 
 def test_stacks_with_the_cnn_under_one_column_transformer(binary_data):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import textcnn
-from textcnn.io import read_manifest
+from textcnn._model_file import read_manifest
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def test_save_load_round_trip(fitted, tmp_path):
     assert loaded.get_feature_names_out().tolist() == enc.get_feature_names_out().tolist()
     assert loaded.get_params() == enc.get_params()
     manifest = read_manifest(path)
-    assert manifest["format_version"] == 2 and manifest["classes"] == ["neg", "pos"]
+    assert manifest["format_version"] == 3 and manifest["classes"] == ["neg", "pos"]
 
 
 def test_round_trip_multiclass_regression_and_pretrained(tmp_path, binary_data):

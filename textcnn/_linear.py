@@ -6,16 +6,16 @@ stacked with (Driverless AI calls this transformer "TextLinModel").
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from sklearn.pipeline import Pipeline
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 
-from . import _ngram
-from ._encoders import _CONTRACT_DOC, _CrossFitEncoder
-
-_ANALYZERS = ("word", "char_wb", "char")
+from . import _input, _ngram
+from ._base import ColumnLearner, _CrossFitEncoder
+from ._constraints import IntTuple
 
 
 class TfidfLinearEncoder(_CrossFitEncoder):
@@ -29,7 +29,7 @@ class TfidfLinearEncoder(_CrossFitEncoder):
 
     Parameters
     ----------
-    analyzer : {{"word", "char_wb", "char"}}, default="word"
+    analyzer : {"word", "char_wb", "char"}, default="word"
         Word n-grams (the package's tokenizer: words, contractions, punctuation) or
         character n-grams.
     ngram_range : tuple of int, default=(1, 2)
@@ -50,7 +50,7 @@ class TfidfLinearEncoder(_CrossFitEncoder):
         Folds, as for :class:`TextCNNEncoder`.
     refit : bool, default=False
         ``transform`` with one model fitted on all rows instead of the fold average.
-    target_type : {{"auto", "binary", "multiclass", "continuous"}}, default="auto"
+    target_type : {"auto", "binary", "multiclass", "continuous"}, default="auto"
         As in ``TargetEncoder``.
     n_jobs : int or None, default=None
         Folds fitted at once through joblib.
@@ -81,6 +81,20 @@ class TfidfLinearEncoder(_CrossFitEncoder):
     """
 
     _prefix = "tfidf"
+    _parameter_constraints: dict[str, list[Any]] = {
+        **_CrossFitEncoder._parameter_constraints,
+        "analyzer": [StrOptions({"word", "char_wb", "char"})],
+        "ngram_range": [IntTuple(2, 2, increasing=True)],
+        "min_df": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="both"),
+        ],
+        "max_features": [Interval(Integral, 1, None, closed="left"), None],
+        "sublinear_tf": ["boolean"],
+        "lowercase": ["boolean"],
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, None, closed="neither")],
+    }
 
     def __init__(
         self,
@@ -100,15 +114,20 @@ class TfidfLinearEncoder(_CrossFitEncoder):
         random_state: Any = None,
         verbose: bool | int = False,
     ) -> None:
-        self._store_params(locals())
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        if self.analyzer not in _ANALYZERS:
-            raise ValueError(f"analyzer must be one of {_ANALYZERS}, got {self.analyzer!r}")
-        for name in ("C", "alpha"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        self.analyzer = analyzer
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+        self.sublinear_tf = sublinear_tf
+        self.lowercase = lowercase
+        self.C = C
+        self.alpha = alpha
+        self.cv = cv
+        self.refit = refit
+        self.target_type = target_type
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
 
     def _pipeline(self, task: str) -> Pipeline:
         vectorizer = _ngram.make_vectorizer(
@@ -124,16 +143,15 @@ class TfidfLinearEncoder(_CrossFitEncoder):
 
     def _column_learner(
         self,
-        c: int,
         name: str,
         texts: list[str],
-        y: np.ndarray,
-        task: str,
+        target: _input.Target,
         n_outputs: int,
         seed: int,
         setup: dict[str, Any],
-    ) -> tuple[Callable[..., list[Any]], Callable[..., list[np.ndarray]]]:
+    ) -> ColumnLearner:
         docs = np.asarray(texts, dtype=object)
+        y, task = target.values, target.task
 
         def fit_rows(jobs: list[tuple[np.ndarray, int]]) -> list[Pipeline]:
             return [self._pipeline(task).fit(docs[rows], y[rows]) for rows, _ in jobs]
@@ -141,7 +159,7 @@ class TfidfLinearEncoder(_CrossFitEncoder):
         def predict_rows(models: list[Pipeline], rows: list[np.ndarray]) -> list[np.ndarray]:
             return [_predict(m, docs[r]) for m, r in zip(models, rows, strict=True)]
 
-        return fit_rows, predict_rows
+        return ColumnLearner(fit_rows, predict_rows, {})
 
     def _predict_column(self, c: int, texts: list[str]) -> np.ndarray:
         docs = np.asarray(texts, dtype=object)
@@ -153,6 +171,3 @@ def _predict(model: Pipeline, docs: np.ndarray) -> np.ndarray:
     if hasattr(model, "predict_proba"):
         return model.predict_proba(docs)
     return model.predict(docs)[:, None]
-
-
-TfidfLinearEncoder.__doc__ = TfidfLinearEncoder.__doc__.format(contract=_CONTRACT_DOC)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -71,8 +72,6 @@ class WordEmbedding(nn.Module):
         pretrained: torch.Tensor | None = None,
     ) -> None:
         super().__init__()
-        if mode not in EMBEDDING_MODES:
-            raise ValueError(f"embedding_mode must be one of {EMBEDDING_MODES}, got {mode!r}")
         if mode != "rand" and pretrained is None:
             raise ValueError(f"embedding_mode={mode!r} needs pretrained vectors")
         self.mode = mode
@@ -234,6 +233,55 @@ class TextCNN(nn.Module):
         """Scores (N, n_outputs)."""
         return self.output(self.dropout(self.features(ids, lengths)))
 
+    def filter_widths(self) -> np.ndarray:
+        """Width of each pooled feature's filter, (n_kernels * F,) in feature order."""
+        per_width = self.convs[0].out_channels
+        return np.repeat(np.asarray(self.kernel_sizes), per_width)
+
+    def output_weight(self) -> np.ndarray:
+        """The output layer's weight, (n_outputs, n_kernels * F), float64."""
+        return self.output.weight.detach().cpu().numpy().astype(np.float64)
+
+    @torch.inference_mode()
+    def max_activations(
+        self, ids: np.ndarray, lengths: np.ndarray, batch_size: int = 1024
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each filter's max-pooled activation per row, and where it was reached.
+
+        Parameters
+        ----------
+        ids : ndarray of shape (N, L)
+            Token ids.
+        lengths : ndarray of shape (N,)
+            Tokens per row.
+        batch_size : int, default=1024
+            Rows per forward pass.
+
+        Returns
+        -------
+        values : ndarray of shape (N, n_kernels * F)
+            Masked max over time of the ReLU'd filter outputs (the pooled features).
+        ends : ndarray of shape (N, n_kernels * F)
+            The first position reaching it: the window of a width-``k`` filter covers
+            tokens ``end - k + 1 .. end``.
+        """
+        values, ends = [], []
+        for start in range(0, len(ids), batch_size):
+            ids_b = torch.from_numpy(ids[start : start + batch_size].astype(np.int64))
+            lens_b = torch.from_numpy(lengths[start : start + batch_size])
+            h = self.activations(ids_b)  # (B, T, nk * F)
+            pooled = self.pool(h.clone(), lens_b)  # (B, nk * F), masked
+            best = (h == pooled[:, None, :]).float().argmax(dim=1)  # first position of max
+            values.append(pooled.numpy())
+            ends.append(best.numpy())
+        return np.concatenate(values), np.concatenate(ends)
+
+
+def state_shapes(state: dict[str, Any]) -> tuple[int, int, int]:
+    """(vocabulary size, embedding dim, outputs) of a TextCNN's or TextRNN's state dict."""
+    vocab_size, dim = state["embedding.tuned.weight"].shape
+    return int(vocab_size), int(dim), int(state["output.weight"].shape[0])
+
 
 def masked_max(h: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """Max over time of (N, T, C) activations, ignoring steps at or after each length.
@@ -283,10 +331,8 @@ class TextRNN(nn.Module):
         dropout: float = 0.5,
     ) -> None:
         super().__init__()
-        if cell not in ("gru", "lstm"):
-            raise ValueError(f"cell must be 'gru' or 'lstm', got {cell!r}")
         self.embedding = embedding
-        rnn_cls = nn.GRU if cell == "gru" else nn.LSTM
+        rnn_cls = {"gru": nn.GRU, "lstm": nn.LSTM}[cell]  # checked by the estimator
         self.rnn = rnn_cls(
             embedding.out_dim,
             hidden_size,

@@ -6,22 +6,28 @@
 from __future__ import annotations
 
 import argparse
-import inspect
 import logging
-import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from ._cli_options import (  # noqa: F401 (re-exported: the CLI's public names)
+    CLI_DEFAULTS,
+    NOT_OPTIONS,
+    RENAMED,
+    EncoderOption,
+    UserError,
+    _add_encoder_options,
+    _LazyParser,
+    _progress,
+    make_encoder,
+)
 
 logger = logging.getLogger("textcnn")
 
 KINDS = ("cnn", "bigru", "bilstm", "char")
-
-
-class UserError(Exception):
-    """A problem with the user's input: reported as one line, exit code 1."""
 
 
 def _check_output(path: Path, force: bool) -> None:
@@ -45,6 +51,15 @@ def _columns(args: argparse.Namespace, needed: Sequence[str]) -> tuple[list[str]
     return (None if args.keep == [] else required), required
 
 
+def _in_cli_words(exc: BaseException) -> str:
+    """An error's message, its fix worded as a flag (``textcnn.io.ReadError``)."""
+    option = getattr(exc, "option", None)
+    if option is None:
+        return str(exc)
+    flag = f"--{option}" + ("" if exc.value is None else f" {exc.value}")
+    return f"{exc.message}; try {flag}"
+
+
 def _human(value: Any) -> str:
     """A metric for people: 4 significant digits (``0.4395``, ``59.43``); others as str."""
     if isinstance(value, float):
@@ -52,255 +67,7 @@ def _human(value: Any) -> str:
     return str(value)
 
 
-def _progress(args: argparse.Namespace) -> bool:
-    return not args.quiet and sys.stderr.isatty()
-
-
-# ----------------------------------------------------------------------------- encoder options
-# Every `fit-transform` encoder option is derived from the encoder classes: the parameter
-# names and defaults from their signatures, the value kinds and help from the numpydoc
-# "Parameters" section. A parameter added to an encoder is an option without a CLI edit.
-
-#: Encoder parameters that are not ``fit-transform`` options, and why.
-NOT_OPTIONS = {
-    "cell": "set by --kind bigru / bilstm",
-    "verbose": "progress bars follow the terminal and -q; -v turns on INFO logs",
-}
-#: Option strings that differ from ``--<parameter-name>``.
-RENAMED = {"random_state": ("--seed", "--random-state"), "n_threads": ("--threads", "--n-threads")}
-#: CLI defaults that differ from the encoders' (unset options take the encoder's default).
-CLI_DEFAULTS = {"random_state": 0}  # repeatable runs unless asked otherwise
-
-
-def _kinds() -> dict[str, tuple[type, dict[str, Any]]]:
-    """``--kind`` -> (encoder class, preset parameters); explicit options win over presets."""
-    from . import TextCNNEncoder, TextRNNEncoder
-    from ._encoders import CHAR_CNN_PARAMS
-
-    return {
-        "cnn": (TextCNNEncoder, {}),
-        "bigru": (TextRNNEncoder, {"cell": "gru"}),
-        "bilstm": (TextRNNEncoder, {"cell": "lstm"}),
-        "char": (TextCNNEncoder, dict(CHAR_CNN_PARAMS)),
-    }
-
-
-def _numpydoc_parameters(cls: type) -> dict[str, tuple[str, str]]:
-    """``name -> (type, description)`` from the numpydoc "Parameters" section of ``cls``."""
-    lines = inspect.cleandoc(cls.__doc__ or "").splitlines()
-    found: dict[str, tuple[str, list[str]]] = {}
-    name = None
-    start = lines.index("Parameters") + 2 if "Parameters" in lines else len(lines)
-    for line in lines[start:]:
-        if line and not line[0].isspace():
-            if " : " not in line:
-                break  # the next section
-            name, kind = line.split(" : ", 1)
-            found[name] = (kind.split(", default=")[0], [])
-        elif name is not None and line.strip():
-            found[name][1].append(line.strip())
-    return {k: (kind, " ".join(text)) for k, (kind, text) in found.items()}
-
-
-def _scalar(text: str) -> Any:
-    """Command-line text as a value: int, then float, else the string itself."""
-    for convert in (int, float):
-        try:
-            return convert(text)
-        except ValueError:
-            pass
-    return text
-
-
-def _shown(value: Any) -> str:
-    """A default as typed on the command line: ``3 4 5``, ``none``, ``auto``."""
-    if isinstance(value, tuple):
-        return " ".join(map(str, value))
-    return "none" if value is None else str(value)
-
-
-class EncoderOption:
-    """One encoder parameter as a ``fit-transform`` option.
-
-    Parameters
-    ----------
-    name : str
-        The parameter.
-    defaults : dict of str to Any
-        ``--kind`` -> the encoder's default (kinds whose class has the parameter).
-    doc_type : str
-        The numpydoc type, e.g. ``int or None`` or ``{"word", "char"}``.
-    description : str
-        The numpydoc description, the option's help.
-    """
-
-    def __init__(
-        self, name: str, defaults: dict[str, Any], doc_type: str, description: str
-    ) -> None:
-        self.name = name
-        self.defaults = defaults
-        self.doc_type = doc_type
-        self.description = description
-        default = next(iter(defaults.values()))
-        self.flags = RENAMED.get(name, (f"--{name.replace('_', '-')}",))
-        self.is_bool = isinstance(default, bool)
-        self.is_tuple = isinstance(default, tuple)
-        self.choices = re.findall(r'"([^"]*)"', doc_type)  # {"word", "char"}, or "auto"
-        words = set(re.findall(r"[A-Za-z]+", re.sub(r'"[^"]*"', "", doc_type)))
-        scalar = default[0] if self.is_tuple and default else default
-        self.allow_none = default is None or "None" in words
-        self.allow_int = "int" in words or isinstance(scalar, int)
-        self.allow_float = "float" in words or isinstance(scalar, float)
-        self.allow_str = bool({"str", "path"} & words) or (
-            isinstance(scalar, str) and not self.choices
-        )
-
-    def parse(self, text: str) -> Any:
-        """One command-line value: "none", a number or a string, as the type allows.
-
-        Parameters
-        ----------
-        text : str
-            The value as typed.
-
-        Returns
-        -------
-        Any
-            None, int, float or str.
-        """
-        if self.allow_none and text.lower() == "none":
-            return None
-        value = _scalar(text)
-        if isinstance(value, int) and not self.allow_int:
-            value = float(value)  # "1" for a float parameter
-        if isinstance(value, float) and not self.allow_float:
-            value = text  # not a number here (e.g. a vectors file named "2024")
-        if isinstance(value, str) and not (self.allow_str or value in self.choices):
-            raise argparse.ArgumentTypeError(f"expected {self.doc_type}, got {text!r}")
-        return value
-
-    def add_to(self, parser: argparse.ArgumentParser) -> None:
-        """Add the option (``default=SUPPRESS``: unset options keep the encoder's default).
-
-        Parameters
-        ----------
-        parser : argparse.ArgumentParser
-            The ``fit-transform`` parser.
-        """
-        notes = []
-        if len(self.defaults) < len(_kinds()):
-            notes.append(f"--kind {'/'.join(self.defaults)} only")
-        groups: dict[str, list[str]] = {}
-        for kind, value in self.defaults.items():
-            groups.setdefault(_shown(CLI_DEFAULTS.get(self.name, value)), []).append(kind)
-        if len(groups) == 1:
-            notes.append(f"default: {next(iter(groups))}")
-        else:
-            notes.append("default: " + ", ".join(f"{v} ({'/'.join(k)})" for v, k in groups.items()))
-        if self.allow_none:
-            notes.append("none for None")
-        text = f"{self.description} ({'; '.join(notes)})".replace("``", "").replace("%", "%%")
-        options: dict[str, Any] = dict(
-            dest=self.name, default=CLI_DEFAULTS.get(self.name, argparse.SUPPRESS), help=text
-        )
-        if self.is_bool:
-            options["action"] = argparse.BooleanOptionalAction
-        else:
-            options["type"] = self.parse
-            options["metavar"] = (
-                "{" + ",".join(self.choices) + "}"
-                if self.choices and not (self.allow_int or self.allow_float or self.allow_str)
-                else self.flags[0].lstrip("-").replace("-", "_").upper()
-            )
-            if self.is_tuple:
-                options["nargs"] = "+"
-        parser.add_argument(*self.flags, **options)
-
-
-def _encoder_options() -> dict[str, EncoderOption]:
-    """The ``fit-transform`` options of every encoder parameter (minus :data:`NOT_OPTIONS`).
-
-    Returns
-    -------
-    dict of str to EncoderOption
-        Parameter name -> option, in the classes' signature order.
-    """
-    params: dict[str, dict[str, Any]] = {}
-    docs: dict[str, tuple[str, str]] = {}
-    for kind, (cls, preset) in _kinds().items():
-        docs = {**_numpydoc_parameters(cls), **docs}  # the first class's text wins
-        for name, param in inspect.signature(cls).parameters.items():
-            if name not in NOT_OPTIONS:
-                params.setdefault(name, {})[kind] = preset.get(name, param.default)
-    # cv also takes splitter objects and embeddings KeyedVectors: the CLI passes what a
-    # command line can say (an int, a name, a path or "none"); the rest is Python-only
-    return {
-        name: EncoderOption(name, defaults, *docs.get(name, ("", "")))
-        for name, defaults in params.items()
-    }
-
-
-def _add_encoder_options(parser: argparse.ArgumentParser) -> None:
-    """Add :func:`_encoder_options` to ``fit-transform``'s parser.
-
-    Parameters
-    ----------
-    parser : argparse.ArgumentParser
-        The ``fit-transform`` parser.
-    """
-    group = parser.add_argument_group("encoder options (from the encoder classes' parameters)")
-    for option in _encoder_options().values():
-        option.add_to(group)  # type: ignore[arg-type]
-
-
-class _LazyParser(argparse.ArgumentParser):
-    """A subcommand parser that runs ``on_first_parse(self)`` when it is first used.
-
-    ``fit-transform`` adds its encoder options so: deriving them imports the encoders
-    (and torch), which ``textcnn --help``, ``info`` and ``transform`` parsing do not need.
-    """
-
-    on_first_parse: Callable[[argparse.ArgumentParser], None] | None = None
-
-    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:  # noqa: D102
-        hook, self.on_first_parse = self.on_first_parse, None
-        if hook is not None:
-            hook(self)
-        return super().parse_known_args(args, namespace)
-
-
 # ----------------------------------------------------------------------------- commands
-def make_encoder(args: argparse.Namespace) -> Any:
-    """The encoder the command-line options describe.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        Parsed ``fit-transform`` arguments: ``--kind`` and the encoder options given.
-
-    Returns
-    -------
-    TextCNNEncoder or TextRNNEncoder
-        Unfitted; parameters not given keep the class's (or the kind's preset) default.
-    """
-    cls, preset = _kinds()[args.kind]
-    options = _encoder_options()
-    given = {name: getattr(args, name) for name in options if hasattr(args, name)}
-    accepted = inspect.signature(cls).parameters
-    for name, value in given.items():
-        if name not in accepted:
-            if name in CLI_DEFAULTS and value == CLI_DEFAULTS[name]:
-                continue
-            raise UserError(
-                f"{options[name].flags[0]} applies to --kind {'/'.join(options[name].defaults)}, "
-                f"not {args.kind}"
-            )
-        if options[name].is_tuple:
-            given[name] = tuple(value)
-    params = {k: v for k, v in given.items() if k in accepted}
-    return cls(**{**preset, **params, "verbose": _progress(args)})
-
-
 def _oof_metrics(enc: Any, oof: Any, y: Any) -> dict[str, float]:
     import numpy as np
     from sklearn.metrics import accuracy_score, log_loss, r2_score
@@ -323,7 +90,8 @@ def cmd_fit_transform(args: argparse.Namespace) -> int:
     """Train on TRAIN, write the out-of-fold features and the model."""
     import pandas as pd
 
-    from .io import TableWriter, atomic_path, read_chunks, save_model
+    from ._model_file import save_model
+    from .io import TableWriter, atomic_path, read_chunks
 
     src, out, model_out = Path(args.train), Path(args.out), Path(args.model_out)
     _check_output(out, args.force)
@@ -331,19 +99,10 @@ def cmd_fit_transform(args: argparse.Namespace) -> int:
     columns, required = _columns(args, [*args.text, args.target])
     frame = next(read_chunks(src, columns, required, args.text, None, args.sep, args.encoding))
     y = frame[args.target]
-    missing = y.isna().to_numpy().nonzero()[0]
-    if len(missing):
-        raise UserError(
-            f"{src}: target column {args.target!r} is empty in {len(missing)} row(s) "
-            f"(first: data row {missing[0] + 1}); drop or fill them"
-        )
-    for col in args.text:
-        if frame[col].fillna("").astype(str).str.strip().eq("").all():
-            raise UserError(f"{src}: text column {col!r} is empty in every row")
     enc = make_encoder(args)  # default output: the model file keeps the Python default
     start = time.perf_counter()
-    try:
-        oof = enc.fit_transform(frame[args.text], y.to_numpy())
+    try:  # the encoder checks the target and the text columns (and names them)
+        oof = enc.fit_transform(frame[args.text], y)
     except ValueError as exc:
         raise UserError(f"{src}: {exc}") from exc
     seconds = time.perf_counter() - start
@@ -369,12 +128,13 @@ def cmd_transform(args: argparse.Namespace) -> int:
     """Apply a saved model to DATA, chunk by chunk (bounded memory)."""
     from tqdm.auto import tqdm
 
-    from .io import TableWriter, atomic_path, load_model, read_chunks
+    from ._encoders import load
+    from .io import TableWriter, atomic_path, read_chunks
 
     out = Path(args.out)
     _check_output(out, args.force)
     try:
-        enc = load_model(args.model)
+        enc = load(args.model)
     except (ValueError, FileNotFoundError) as exc:
         raise UserError(str(exc)) from exc
     text = enc._column_names()
@@ -424,15 +184,14 @@ def _transform_on_dask(args: argparse.Namespace, enc: Any, text: list[str], out:
         raise UserError(
             f"--dask needs the dask extra: pip install 'textcnn[dask]' ({exc})"
         ) from exc
-    if out.suffix not in (".parquet", ".csv", ".tsv"):
-        raise UserError(f"{out}: with Dask, write .parquet (a directory of parts) or .csv/.tsv")
     start = time.perf_counter()
     try:
+        tdask.check_destination(out)
         files = tdask.expand(args.data)
         columns, required = _columns(args, text)
         ddf = tdask.read_table(files, columns, text, args.sep, args.encoding)
     except (FileNotFoundError, ValueError) as exc:
-        raise UserError(str(exc)) from exc
+        raise UserError(_in_cli_words(exc)) from exc
     missing = [c for c in required if c not in ddf.columns]
     if missing:
         raise UserError(f"{files[0]}: no column(s) {missing} (has {list(ddf.columns)})")
@@ -464,7 +223,7 @@ def _transform_on_dask(args: argparse.Namespace, enc: Any, text: list[str], out:
 
 def cmd_info(args: argparse.Namespace) -> int:
     """Print what a model file holds."""
-    from .io import read_manifest
+    from ._model_file import decode_param, read_manifest
 
     try:
         m = read_manifest(args.model)
@@ -480,10 +239,13 @@ def cmd_info(args: argparse.Namespace) -> int:
         f"text columns: {', '.join(m['feature_names_in'] or [])}",
         f"target:       {m['target_type']}"
         + (f", classes {m['classes']}" if m["classes"] is not None else ""),
-        f"networks:     {n_nets} per text column ({scheme}); cv={params.get('cv')}",
+        f"networks:     {n_nets} per text column ({scheme}); cv={decode_param(params.get('cv'))!r}",
         f"embeddings:   {params.get('embeddings')} ({m['embedding_mode']})",
         "coverage:     "
         + (", ".join(f"{k} {v:.1%}" for k, v in m["embedding_coverage"].items()) or "-"),
+    ]
+    lines += [
+        f"not stored:   {k}={v} (stored None)" for k, v in (m.get("replaced_params") or {}).items()
     ]
     lines += [f"metric:       {k} = {_human(v)}" for k, v in (m.get("metrics") or {}).items()]
     sys.stdout.write("\n".join(lines) + "\n")
@@ -647,7 +409,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"textcnn: error: {exc}\n")
         return 1
     except (ValueError, FileNotFoundError, ImportError) as exc:
-        sys.stderr.write(f"textcnn: error: {exc}\n")
+        sys.stderr.write(f"textcnn: error: {_in_cli_words(exc)}\n")
         return 1
     except KeyboardInterrupt:
         sys.stderr.write("textcnn: interrupted; no output written\n")

@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from .io import csv_floats
+from .io import csv_floats, csv_options
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +192,8 @@ def read_table(
     text : sequence of str, default=()
         Text columns, read as strings (CSV); the others' types are inferred.
     sep : str or None, default=None
-        CSV delimiter (default: tab for ``.tsv``, else comma).
+        CSV delimiter (None: sniffed from the first file). CSV is read by the rule of
+        :func:`textcnn.io.csv_options`, as the single-file reader does.
     encoding : str, default="utf-8"
         CSV encoding.
     blocksize : str, default="64MB"
@@ -210,19 +211,24 @@ def read_table(
     cols = None if columns is None else list(columns)
     if all(parquet):
         return dd.read_parquet(list(files), columns=cols)
-    if sep is None:
-        sep = "\t" if all(f.endswith((".tsv", ".tsv.gz")) for f in files) else ","
+    # the rule of the single-file reader (textcnn.io.csv_options), from the first file
+    options = csv_options(files[0], sep, encoding, text)
+    options["dtype"] = {c: "object" for c in text}
     compressed = any(f.endswith(".gz") for f in files)
     return dd.read_csv(
         list(files),
-        sep=sep,
-        encoding=encoding,
         usecols=cols,
-        dtype={c: "object" for c in text},
         blocksize=None if compressed else blocksize,
-        keep_default_na=False,
-        na_values=[""],
+        **options,
     )
+
+
+def check_destination(out: str | os.PathLike[str]) -> Path:
+    """``out`` if Dask can write it (``.parquet``, ``.csv``, ``.tsv``), else a ValueError."""
+    out = Path(out)
+    if out.suffix not in (".parquet", ".csv", ".tsv"):
+        raise ValueError(f"{out}: with Dask, write .parquet (a directory of parts) or .csv/.tsv")
+    return out
 
 
 def write_table(ddf: Any, out: str | os.PathLike[str], features: Sequence[str] = ()) -> int:
@@ -248,9 +254,7 @@ def write_table(ddf: Any, out: str | os.PathLike[str], features: Sequence[str] =
     """
     import dask
 
-    out = Path(out)
-    if out.suffix not in (".parquet", ".csv", ".tsv"):
-        raise ValueError(f"{out}: with Dask, write .parquet (a directory of parts) or .csv/.tsv")
+    out = check_destination(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         target = tmp / out.name

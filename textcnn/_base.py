@@ -1,0 +1,294 @@
+"""The cross-fitting estimator base shared by every encoder (torch-free).
+
+Encoders differ only in how they learn one text column (:meth:`_CrossFitEncoder._column_learner`
+returns a :class:`ColumnLearner`) and predict new texts (``_predict_column``);
+parameter validation, the target, folds, seeding, out-of-fold assembly, output columns
+and names are here, once. Fitted state is assigned in one place
+(:meth:`_CrossFitEncoder._set_fitted`) from what the hooks return, after everything
+succeeded: a fit that fails leaves a fitted encoder as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from numbers import Integral
+from typing import Any, NamedTuple
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _crossfit, _docs, _input
+
+_MAX_SEED = 2**31 - 1
+
+
+class ColumnLearner(NamedTuple):
+    """How an encoder learns one text column (returned by ``_column_learner``).
+
+    ``fit([(rows, seed), ...]) -> models`` trains one model per job on that job's rows
+    (the folds of a column, batched); ``predict(models, rows_list) -> preds`` gives
+    each model's ``(len(rows), k)`` predictions for its own rows; ``fitted`` holds the
+    column's fitted attributes by name (e.g. ``{"vocabularies_": itos}``): list-valued
+    attributes get one entry per column, dict-valued ones are merged.
+    """
+
+    fit: Callable[..., list[Any]]
+    predict: Callable[..., list[np.ndarray]]
+    fitted: dict[str, Any]
+
+
+class _CrossFitEncoder(TransformerMixin, BaseEstimator):
+    """Cross-fitting shared by every encoder (not public): validation, target, folds."""
+
+    _prefix = "text"
+
+    #: Every parameter's domain, checked by ``fit`` / ``fit_transform`` before any work.
+    _parameter_constraints: dict[str, list[Any]] = {
+        "cv": ["cv_object"],
+        "refit": ["boolean"],
+        "target_type": [StrOptions(set(_input.TARGET_TYPES))],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Fill the shared docstring blocks (:mod:`textcnn._docs`) of each new class."""
+        super().__init_subclass__(**kwargs)
+        if "__doc__" in cls.__dict__:
+            cls.__doc__ = _docs.fill(cls.__doc__)
+
+    # ------------------------------------------------------------------ subclass hooks
+    def _fit_setup(self) -> dict[str, Any]:
+        """Per-fit resources shared by the columns (device, vectors, ...); no state."""
+        return {}
+
+    def _column_learner(
+        self,
+        name: str,
+        texts: list[str],
+        target: _input.Target,
+        n_outputs: int,
+        seed: int,
+        setup: dict[str, Any],
+    ) -> ColumnLearner:
+        """How to learn column ``name`` (see :class:`ColumnLearner`)."""
+        raise NotImplementedError
+
+    def _predict_column(self, c: int, texts: list[str]) -> np.ndarray:
+        """Predictions of column ``c``'s models for new texts, (n, k)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ helpers
+    def _texts(self, X: Any, reset: bool) -> list[list[str]]:
+        """Validate ``X`` and return its columns as lists of str."""
+        X = validate_data(
+            self,
+            _input.as_2d(X),
+            dtype=None,
+            ensure_all_finite=False,
+            reset=reset,
+            ensure_min_features=1,
+        )
+        return [[_input.to_text(v) for v in X[:, j]] for j in range(X.shape[1])]
+
+    def _column_names(self) -> list[str]:
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            return [f"x{j}" for j in range(self.n_features_in_)]
+        return [str(n) for n in names]
+
+    def _set_fitted(
+        self, target: _input.Target, learners: list[ColumnLearner], models: list[list[Any]]
+    ) -> None:
+        """Assign the fitted state -- the one place a fit changes the estimator."""
+        self.target_type_ = target.target_type
+        if target.classes is not None:
+            self.classes_ = target.classes
+        elif "classes_" in self.__dict__:
+            del self.classes_  # refitted on a continuous target
+        for key in learners[0].fitted if learners else ():
+            values = [learner.fitted[key] for learner in learners]
+            if all(isinstance(v, dict) for v in values):
+                setattr(self, key, {k: v for d in values for k, v in d.items()})
+            else:
+                setattr(self, key, values)
+        self.models_ = models
+
+    # ------------------------------------------------------------------ fitting
+    def _fit(self, X: Any, y: Any, groups: Any, oof: bool) -> np.ndarray | None:
+        columns = self._texts(X, reset=True)
+        names = self._column_names()
+        _input.check_text_columns(names, columns)
+        n = len(columns[0])
+        target = _input.encode_target(y, n, self.target_type, type(self).__name__)
+        _input.check_fold_sizes(self.cv, target)
+        n_outputs = 1 if target.classes is None else len(target.classes)
+        rng = check_random_state(self.random_state)
+        split_seed = int(rng.randint(_MAX_SEED))
+        # Per column: a seed for its unsupervised steps, one for the refit model, one for
+        # the folds' seeds -- drawn before the folds exist, so fit() and fit_transform() agree.
+        column_seeds = rng.randint(_MAX_SEED, size=(len(columns), 3))
+
+        run_cv = oof or not self.refit
+        folds = []
+        if run_cv:
+            group_arr = None if groups is None else np.asarray(groups)
+            if group_arr is not None and len(group_arr) != n:
+                raise ValueError(f"groups has {len(group_arr)} entries for {n} rows")
+            classification = target.task == _input.CLASSIFICATION
+            splitter = _crossfit.make_splitter(self.cv, classification, group_arr, split_seed)
+            folds = _crossfit.make_folds(splitter, n, target.values, group_arr)
+
+        setup = self._fit_setup()
+        learners, fold_learners = [], []
+        for c, (name, texts) in enumerate(zip(names, columns, strict=True)):
+            column_seed, _, folds_seed = (int(v) for v in column_seeds[c])
+            fold_seeds = np.random.RandomState(folds_seed).randint(_MAX_SEED, size=len(folds))
+            learner = self._column_learner(name, texts, target, n_outputs, column_seed, setup)
+
+            def fit_folds(
+                numbers: list[int], rows: list[np.ndarray], fit=learner.fit, s=fold_seeds
+            ) -> list[Any]:
+                return fit([(r, int(s[i])) for i, r in zip(numbers, rows, strict=True)])
+
+            learners.append(learner)
+            fold_learners.append((fit_folds, learner.predict))
+        # every column's folds in one batch of jobs (side by side under n_jobs / Dask)
+        results = (
+            _crossfit.cross_fit_many(folds, n, fold_learners, bool(self.verbose), self.n_jobs)
+            if run_cv
+            else [(None, [])] * len(columns)
+        )
+        models, blocks = [], []
+        for c, ((block, fold_models), learner) in enumerate(zip(results, learners, strict=True)):
+            if run_cv:
+                blocks.append(_output_columns(block, target.target_type))
+            if self.refit:
+                fold_models = learner.fit([(np.arange(n), int(column_seeds[c, 1]))])
+            models.append(fold_models)
+        self._set_fitted(target, learners, models)
+        return np.hstack(blocks) if oof else None
+
+    # ------------------------------------------------------------------ public API
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any, groups: Any = None) -> _CrossFitEncoder:
+        """Fit the fold models (or, with ``refit=True``, one model on all rows).
+
+        ``fit(X, y).transform(X)`` is **not** equal to ``fit_transform(X, y)``: the
+        latter returns out-of-fold predictions (see the class docstring).
+
+        Parameters
+        ----------
+        X : DataFrame, Series, list of str or array-like of shape (n_samples, n_columns)
+            Text columns.
+        y : array-like of shape (n_samples,)
+            Target.
+        groups : array-like of shape (n_samples,) or None, default=None
+            Group labels for a grouped splitter.
+
+        Returns
+        -------
+        self
+            The fitted encoder.
+        """
+        self._fit(X, y, groups, oof=False)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X: Any, y: Any = None, groups: Any = None) -> np.ndarray:
+        """Fit, and return **out-of-fold** predictions for the training rows.
+
+        Each row's output comes from a model trained on the other folds only, so a
+        downstream model can be trained on it without target leakage.
+        ``fit(X, y).transform(X)`` differs: there every row was seen in training.
+
+        Parameters
+        ----------
+        X : DataFrame, Series, list of str or array-like of shape (n_samples, n_columns)
+            Text columns.
+        y : array-like of shape (n_samples,)
+            Target.
+        groups : array-like of shape (n_samples,) or None, default=None
+            Group labels for a grouped splitter.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_out)
+            Out-of-fold features, see :meth:`get_feature_names_out`.
+        """
+        return self._fit(X, y, groups, oof=True)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Predict new rows with the average of the fold models (or the refit model).
+
+        Not the same as the training rows' ``fit_transform`` output, which is
+        out-of-fold.
+
+        Parameters
+        ----------
+        X : DataFrame, Series, list of str or array-like of shape (n_samples, n_columns)
+            The same text columns as in fit.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_out)
+            Features, see :meth:`get_feature_names_out`.
+        """
+        check_is_fitted(self, "models_")
+        columns = self._texts(X, reset=False)
+        blocks = [
+            _output_columns(self._predict_column(c, t), self.target_type_)
+            for c, t in enumerate(columns)
+        ]
+        return np.hstack(blocks).astype(np.float64)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Output column names, e.g. ``review__textcnn_pos``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Must match ``feature_names_in_`` if given.
+
+        Returns
+        -------
+        ndarray of str
+            One name per output column.
+        """
+        check_is_fitted(self, "models_")
+        names = self._column_names()
+        if input_features is not None:
+            input_features = [str(f) for f in input_features]
+            if len(input_features) != len(names) or (
+                hasattr(self, "feature_names_in_") and input_features != names
+            ):
+                raise ValueError(f"input_features {input_features} do not match {names}")
+            names = input_features
+        if self.target_type_ == "continuous":
+            suffixes = [""]
+        elif self.target_type_ == "binary":
+            suffixes = [f"_{self.classes_[1]}"]
+        else:
+            suffixes = [f"_{c}" for c in self.classes_]
+        return np.asarray(
+            [f"{n}__{self._prefix}{s}" for n in names for s in suffixes], dtype=object
+        )
+
+    def __sklearn_tags__(self):  # noqa: D105
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True
+        tags.target_tags.required = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+
+def _output_columns(pred: np.ndarray, target_type: str) -> np.ndarray:
+    """Binary: keep P(positive class) only."""
+    if target_type == "binary":
+        return pred[:, 1:2]
+    return pred

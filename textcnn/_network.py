@@ -1,0 +1,396 @@
+"""The neural encoders' base (not public): tokens, word vectors, one training loop, state.
+
+Network kinds differ only in the module they build (:meth:`_TextEncoderBase._build_module`).
+Tokenising, embeddings, cross-fitting (:mod:`textcnn._base`) and training
+(:mod:`textcnn._training`) are shared. :meth:`_TextEncoderBase.get_model_state` and
+:meth:`~_TextEncoderBase.from_model_state` are what the model-file format
+(:mod:`textcnn._model_file`) asks of an encoder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
+from . import _crossfit, _embeddings, _input, _ngram, _text, _training
+from ._base import ColumnLearner, _CrossFitEncoder
+from ._constraints import DeviceString
+from ._nn import EMBEDDING_MODES, WordEmbedding, state_shapes
+
+logger = logging.getLogger(__name__)
+
+
+def _is_subword(embeddings: Any) -> bool:
+    return isinstance(embeddings, str) and embeddings in _embeddings.SUBWORD
+
+
+class _TextEncoderBase(_CrossFitEncoder):
+    """The neural encoders (not public): tokens, word vectors, one training loop."""
+
+    #: What ``"auto"`` means per parameter: (classification, regression) values.
+    _auto: dict[str, tuple[Any, Any]] = {}
+
+    _parameter_constraints: dict[str, list[Any]] = {
+        **_CrossFitEncoder._parameter_constraints,
+        "dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
+        "linear_blend": [Interval(Real, 0, 1, closed="both")],
+        "embeddings": [str, os.PathLike, HasMethods(["__getitem__", "__contains__"]), None],
+        "embedding_mode": [StrOptions(set(EMBEDDING_MODES))],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "level": [StrOptions(set(_text.LEVELS))],
+        "max_length": [Interval(Integral, 1, None, closed="left"), None],
+        "min_count": [Interval(Integral, 1, None, closed="left")],
+        "lowercase": ["boolean"],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "max_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "patience": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "device": [DeviceString()],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    }
+
+    def _build_module(self, embedding: WordEmbedding, n_outputs: int, task: str) -> nn.Module:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ fitting
+    def _train_config(self, device: str, task: str) -> _training.TrainConfig:
+        return _training.TrainConfig(
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            max_norm=self.max_norm,
+            early_stopping=self.early_stopping,
+            validation_fraction=self.validation_fraction,
+            patience=self._task_default("patience", task),
+            device=device,
+            progress=bool(self.verbose),
+        )
+
+    def _effective_mode(self) -> str:
+        if self.embeddings is None or self.level == "char":
+            return "rand"
+        return self.embedding_mode
+
+    def _tokenize(self, texts: list[str]) -> list[list[str]]:
+        if self.level == "word" and _is_subword(self.embeddings):
+            return _embeddings.wordpiece_tokenize(texts)
+        return _text.tokenize_all(texts, self.lowercase, self.level)
+
+    def _task_default(self, name: str, task: str) -> Any:
+        """A parameter's value, with ``"auto"`` resolved for the task (see ``_auto``)."""
+        value = getattr(self, name)
+        if isinstance(value, str) and value == "auto":
+            return self._auto[name][task == _input.REGRESSION]
+        return value
+
+    def _blend(self, net: _training.FittedNet, pred: np.ndarray, ngrams: Any) -> np.ndarray:
+        """The network's output averaged with its n-gram linear model's (``linear_blend``)."""
+        if net.linear is None:
+            return pred
+        weight = float(self.linear_blend)
+        return (1.0 - weight) * pred + weight * net.linear.predict(ngrams)
+
+    def _prepare_column(
+        self, docs: list[list[str]], vectors: Any, seed: int
+    ) -> tuple[list[str], np.ndarray | None, float | None]:
+        """Vocabulary, pristine embedding matrix and coverage of one tokenised column.
+
+        These steps see only the texts (never the target), so they are fitted once
+        on all training rows and shared by the folds.
+        """
+        itos = _text.build_vocabulary(docs, self.min_count)
+        if vectors is None:
+            return itos, None, None
+        if isinstance(vectors, str):  # "train": word2vec / fastText trained on this column
+            vectors, _ = _embeddings.resolve_vectors(
+                self.embeddings, docs, self.embedding_dim, seed
+            )
+        matrix, coverage = _embeddings.build_matrix(
+            itos, vectors, docs, np.random.RandomState(seed)
+        )
+        return itos, matrix, coverage
+
+    def _builder(
+        self, vocab_size: int, dim: int, n_outputs: int, task: str, matrix: np.ndarray | None
+    ) -> Callable[[], nn.Module]:
+        """A factory of fresh networks; each copies the pristine ``matrix`` (if any)."""
+        mode = self._effective_mode()
+        if mode == "rand":
+            pretrained = None
+        elif matrix is not None:
+            pretrained = torch.from_numpy(matrix)
+        else:  # a model file's network: its weights are loaded over these
+            pretrained = torch.zeros(vocab_size, dim)
+
+        def build() -> nn.Module:
+            # WordEmbedding copies `pretrained`: every fold starts from the same pristine matrix.
+            return self._build_module(
+                WordEmbedding(vocab_size, dim, mode, pretrained), n_outputs, task
+            )
+
+        return build
+
+    def _device(self) -> str:
+        try:
+            return _training.resolve_device(self.device)
+        except ValueError:  # fitted with device="cuda", used where there is no GPU
+            if hasattr(self, "models_"):
+                return "cpu"
+            raise
+
+    def _threads(self) -> int:
+        """Torch threads for this fit or transform (``n_threads``, ``"auto"`` resolved)."""
+        return _crossfit.choose_threads(self.n_threads, torch.get_num_threads(), self.n_jobs)
+
+    def _fit(self, X: Any, y: Any, groups: Any, oof: bool) -> np.ndarray | None:
+        with _training.torch_threads(self._threads()):
+            return super()._fit(X, y, groups, oof)
+
+    def transform(self, X: Any) -> np.ndarray:  # noqa: D102 (the base class's docstring)
+        self._validate_params()  # n_threads / device may have been set since fit
+        with _training.torch_threads(self._threads()):
+            return super().transform(X)
+
+    transform.__doc__ = _CrossFitEncoder.transform.__doc__
+
+    def _fit_setup(self) -> dict[str, Any]:
+        device = _training.resolve_device(self.device)
+        vectors: Any = None
+        if self._effective_mode() != "rand":
+            if isinstance(self.embeddings, str) and self.embeddings in _embeddings.TRAINED:
+                vectors = "train"  # per column, on its own texts
+            else:
+                vectors, _ = _embeddings.resolve_vectors(self.embeddings, [], self.embedding_dim, 0)
+        return {"device": device, "vectors": vectors}
+
+    def _column_learner(
+        self,
+        name: str,
+        texts: list[str],
+        target: _input.Target,
+        n_outputs: int,
+        seed: int,
+        setup: dict[str, Any],
+    ) -> ColumnLearner:
+        y, task = target.values, target.task
+        docs = self._tokenize(texts)
+        itos, matrix, coverage = self._prepare_column(docs, setup["vectors"], seed)
+        if coverage is not None:
+            logger.info(
+                "column %r: %d words, embedding coverage %.1f%%", name, len(itos), 100 * coverage
+            )
+        ids, lengths = _text.encode(docs, itos, self.max_length)  # once, for every fold
+        vectorizer, ngrams = self._fit_ngrams(name, texts)
+        dim = self.embedding_dim if matrix is None else matrix.shape[1]
+        build = self._builder(len(itos), dim, n_outputs, task, matrix)
+        device = setup["device"]
+        cfg = self._train_config(device, task)
+
+        def fit_rows(jobs: list[tuple[np.ndarray, int]]) -> list[_training.FittedNet]:
+            # all jobs (the folds) in lockstep as one group; the shared batch order is
+            # seeded by the column, so a fold trains the same in any group
+            nets = _training.train_many(build, ids, lengths, y, task, cfg, jobs, None, seed)
+            for net, (rows, _) in zip(nets, jobs, strict=True):
+                if ngrams is not None:
+                    net.linear = _ngram.LinearHead.fit(
+                        ngrams[rows], y[rows], task, _ngram.BLEND_C, _ngram.BLEND_ALPHA, n_outputs
+                    )
+            return nets
+
+        def predict_rows(
+            nets: list[_training.FittedNet], rows: list[np.ndarray]
+        ) -> list[np.ndarray]:
+            preds = _training.predict_many(nets, ids, lengths, rows, device=device)
+            return [
+                self._blend(net, pred, None if ngrams is None else ngrams[r])
+                for net, pred, r in zip(nets, preds, rows, strict=True)
+            ]
+
+        fitted = {
+            "vocabularies_": itos,
+            "ngram_vectorizers_": vectorizer,
+            "embedding_coverage_": {} if coverage is None else {name: coverage},
+        }
+        return ColumnLearner(fit_rows, predict_rows, fitted)
+
+    def _fit_ngrams(self, name: str, texts: list[str]) -> tuple[Any, Any]:
+        """The blend branch's TF-IDF vectorizer and matrix (texts only, so once per column)."""
+        if not self.linear_blend:
+            return None, None
+        vectorizer = _ngram.make_vectorizer(**_ngram.BLEND_VECTORIZER, lowercase=self.lowercase)
+        try:
+            return vectorizer, vectorizer.fit_transform(texts)
+        except ValueError as exc:  # no n-gram in >= 2 texts: nothing to blend
+            logger.warning("column %r: no linear blend branch (%s)", name, exc)
+            return None, None
+
+    def _predict_column(self, c: int, texts: list[str]) -> np.ndarray:
+        ids, lengths = _text.encode(self._tokenize(texts), self.vocabularies_[c], self.max_length)
+        vectorizer = self.ngram_vectorizers_[c]
+        ngrams = None if vectorizer is None else vectorizer.transform(texts)
+        nets = self.models_[c]
+        # every network reads each batch in one pass (the texts are tokenised once)
+        preds = _training.predict_many(nets, ids, lengths, device=self._device())
+        return np.mean(
+            [self._blend(m, p, ngrams) for m, p in zip(nets, preds, strict=True)], axis=0
+        )
+
+    # ------------------------------------------------------------------ state and files
+    def get_model_state(self) -> dict[str, Any]:
+        """Everything a model file stores, as JSON-able values and named arrays.
+
+        Returns
+        -------
+        dict
+            ``"class"`` (name), ``"params"`` (:meth:`get_params`, as they are),
+            ``"output_config"`` (``set_output``), ``"fitted"`` (JSON-able fitted
+            attributes, vocabularies, n-gram vocabularies and per-network facts) and
+            ``"arrays"`` (name -> ndarray: network weights, linear heads, idf).
+        """
+        check_is_fitted(self, "models_")
+        arrays: dict[str, np.ndarray] = {}
+        networks = []
+        for c, models in enumerate(self.models_):
+            column = []
+            for m, net in enumerate(models):
+                state = net.module.state_dict()
+                for name, tensor in state.items():
+                    arrays[f"{c}/{m}/{name}"] = tensor.detach().cpu().numpy()
+                if net.linear is not None:
+                    arrays[f"linear/{c}/{m}/coef"] = net.linear.coef
+                    arrays[f"linear/{c}/{m}/intercept"] = net.linear.intercept
+                vocab_size, dim, n_outputs = state_shapes(state)
+                column.append(
+                    {
+                        "task": net.task,
+                        "target_mean": net.target_mean,
+                        "target_scale": net.target_scale,
+                        "best_epoch": net.best_epoch,
+                        "vocab_size": vocab_size,
+                        "embedding_dim": dim,
+                        "n_outputs": n_outputs,
+                    }
+                )
+            networks.append(column)
+        ngrams: list[list[str] | None] = []
+        for c, vectorizer in enumerate(self.ngram_vectorizers_):
+            if vectorizer is None:
+                ngrams.append(None)
+                continue
+            ngrams.append(vectorizer.get_feature_names_out().tolist())  # in column order
+            arrays[f"ngrams/{c}/idf"] = vectorizer.idf_.astype(np.float64)
+        names = getattr(self, "feature_names_in_", None)
+        classes = getattr(self, "classes_", None)
+        fitted = {
+            "embedding_mode": self._effective_mode(),
+            "n_features_in": int(self.n_features_in_),
+            "feature_names_in": None if names is None else [str(n) for n in names],
+            "target_type": self.target_type_,
+            "classes": None if classes is None else classes.tolist(),
+            "embedding_coverage": self.embedding_coverage_,
+            "networks": networks,
+            "vocabularies": self.vocabularies_,
+            "ngrams": ngrams,
+        }
+        output_config = {
+            k: v
+            for k, v in getattr(self, "_sklearn_output_config", {}).items()
+            if isinstance(v, str)
+        }
+        return {
+            "class": type(self).__name__,
+            "params": self.get_params(),
+            "output_config": output_config,
+            "fitted": fitted,
+            "arrays": arrays,
+        }
+
+    @classmethod
+    def from_model_state(cls, state: dict[str, Any]) -> _TextEncoderBase:
+        """A fitted encoder (CPU, eval mode) from what :meth:`get_model_state` gave.
+
+        Parameters
+        ----------
+        state : dict
+            As returned by :meth:`get_model_state` (arrays may be numpy arrays).
+
+        Returns
+        -------
+        TextCNNEncoder or TextRNNEncoder
+        """
+        encoder = cls(**state["params"])
+        encoder.set_output(transform=state.get("output_config", {}).get("transform"))
+        fitted, arrays = state["fitted"], state["arrays"]
+        models = []
+        for c, column in enumerate(fitted["networks"]):
+            nets = []
+            for m, info in enumerate(column):
+                prefix = f"{c}/{m}/"
+                weights = {
+                    k[len(prefix) :]: torch.from_numpy(np.asarray(v))
+                    for k, v in arrays.items()
+                    if k.startswith(prefix)
+                }
+                shapes = info.get("vocab_size"), info.get("embedding_dim"), info.get("n_outputs")
+                if None in shapes:  # files of format versions 1 and 2
+                    shapes = state_shapes(weights)
+                info = {k: info[k] for k in ("task", "target_mean", "target_scale", "best_epoch")}
+                build = encoder._builder(shapes[0], shapes[1], shapes[2], info["task"], None)
+                module = build()
+                module.load_state_dict(weights, strict=True)
+                net = _training.FittedNet(module.eval(), **info)
+                if f"linear/{c}/{m}/coef" in arrays:
+                    net.linear = _ngram.LinearHead(
+                        np.asarray(arrays[f"linear/{c}/{m}/coef"]),
+                        np.asarray(arrays[f"linear/{c}/{m}/intercept"]),
+                        info["task"],
+                    )
+                nets.append(net)
+            models.append(nets)
+        vectorizers = []
+        for c, vocabulary in enumerate(fitted.get("ngrams") or [None] * len(models)):
+            vectorizer = None
+            if vocabulary is not None:
+                vectorizer = _ngram.make_vectorizer(
+                    **_ngram.BLEND_VECTORIZER, lowercase=encoder.lowercase, vocabulary=vocabulary
+                )
+                vectorizer.idf_ = np.asarray(arrays[f"ngrams/{c}/idf"])
+            vectorizers.append(vectorizer)
+        encoder.n_features_in_ = fitted["n_features_in"]
+        if fitted["feature_names_in"] is not None:
+            encoder.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
+        encoder.target_type_ = fitted["target_type"]
+        if fitted["classes"] is not None:
+            encoder.classes_ = np.asarray(fitted["classes"])
+        encoder.embedding_coverage_ = fitted["embedding_coverage"]
+        encoder.vocabularies_ = fitted["vocabularies"]
+        encoder.ngram_vectorizers_ = vectorizers
+        encoder.models_ = models
+        return encoder
+
+    def save(self, path: Any) -> None:
+        """Save to a model file that runs no code when loaded (see :func:`textcnn.load`).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination (zip of a JSON manifest, vocabularies and ``.npz`` weights),
+            written atomically.
+        """
+        from ._model_file import save_model
+
+        save_model(self, path)
