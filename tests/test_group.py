@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from textcnn._batching import lockstep_schedule
-from textcnn._nn import CNNGroup, TextCNN, TextRNN, WordEmbedding, make_group
+from textcnn._group import CNNGroup, make_group
+from textcnn._nn import TextCNN, TextRNN, WordEmbedding
 from textcnn._optim import GroupAdam
 from textcnn._training import TrainConfig, predict, predict_many, train_many
 

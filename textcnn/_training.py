@@ -1,7 +1,7 @@
 """One training loop for every network kind, and batched prediction (torch + numpy).
 
 The loop trains a *group* of networks in lockstep -- the K fold networks of a column,
-or the one refit network -- as one computation (:func:`textcnn._nn.make_group`): at
+or the one refit network -- as one computation (:func:`textcnn._group.make_group`): at
 each step every member takes its own next batch of its own rows, and one batched
 forward/backward pass and one optimiser step serve them all. The per-step overhead of
 eager PyTorch is then paid once per step instead of K times. Members stay
@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 
 from ._batching import _pad_batch, lockstep_schedule
 from ._device import _autocast, _to_device
-from ._nn import make_group
+from ._group import make_group
 from ._optim import GroupAdam
 
 # Re-exported: ``_encoders`` still reads ``_training.resolve_device`` and
