@@ -146,6 +146,7 @@ def test_auto_threads_leave_room_for_busy_threads(machine, binary_data, monkeypa
         used.append(n)
         return real(n)
 
+    # _encoders reads _training.torch_threads (a re-export of _device.torch_threads)
     monkeypatch.setattr(_training, "torch_threads", spy)
     before = torch.get_num_threads()
     X, y = binary_data

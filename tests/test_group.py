@@ -4,15 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from textcnn._nn import CNNGroup, TextCNN, TextRNN, WordEmbedding, make_group
-from textcnn._training import (
-    GroupAdam,
-    TrainConfig,
-    lockstep_schedule,
-    predict,
-    predict_many,
-    train_many,
-)
+from textcnn._batching import lockstep_schedule
+from textcnn._group import CNNGroup, make_group
+from textcnn._nn import TextCNN, TextRNN, WordEmbedding
+from textcnn._optim import GroupAdam
+from textcnn._training import TrainConfig, predict, predict_many, train_many
 
 VOCAB, DIM = 40, 6
 PRETRAINED = torch.from_numpy(np.random.RandomState(0).normal(size=(VOCAB, DIM)).astype("f4"))

@@ -2,8 +2,10 @@ import numpy as np
 import pytest
 import torch
 
+from textcnn._batching import length_batches
+from textcnn._device import resolve_device
 from textcnn._nn import TextCNN, TextRNN, WordEmbedding, conv_output_mask, masked_max
-from textcnn._training import FittedNet, length_batches, predict, resolve_device
+from textcnn._training import FittedNet, predict
 
 
 def test_conv_output_mask_counts_wide_windows():
@@ -124,7 +126,7 @@ def test_stacked_cnn_equals_one_conv_per_width(mode):
 
 
 def test_mixed_precision_only_on_cuda(monkeypatch):
-    from textcnn._training import amp_dtype
+    from textcnn._device import amp_dtype
 
     assert amp_dtype("cpu") is None
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)

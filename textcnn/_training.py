@@ -1,7 +1,7 @@
 """One training loop for every network kind, and batched prediction (torch + numpy).
 
 The loop trains a *group* of networks in lockstep -- the K fold networks of a column,
-or the one refit network -- as one computation (:func:`textcnn._nn.make_group`): at
+or the one refit network -- as one computation (:func:`textcnn._group.make_group`): at
 each step every member takes its own next batch of its own rows, and one batched
 forward/backward pass and one optimiser step serve them all. The per-step overhead of
 eager PyTorch is then paid once per step instead of K times. Members stay
@@ -17,8 +17,7 @@ on CPU, and the caller's global RNG state is left alone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +26,14 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from ._nn import make_group
+from ._batching import _pad_batch, lockstep_schedule
+from ._device import _autocast, _to_device
+from ._group import make_group
+from ._optim import GroupAdam
+
+# Re-exported: ``_encoders`` still reads ``_training.resolve_device`` and
+# ``_training.torch_threads`` (and tests patch ``_training.torch_threads`` for it).
+from ._device import resolve_device, torch_threads  # noqa: F401  # isort: skip
 
 logger = logging.getLogger(__name__)
 
@@ -89,99 +95,6 @@ class FittedNet:
     linear: Any = None
 
 
-@contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run the block with ``torch.set_num_threads(n)``, then restore the previous count.
-
-    Examples
-    --------
-    >>> before = torch.get_num_threads()
-    >>> with torch_threads(1):
-    ...     torch.get_num_threads()
-    1
-    >>> torch.get_num_threads() == before
-    True
-    """
-    before = torch.get_num_threads()
-    if n != before:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        if n != before:
-            torch.set_num_threads(before)
-
-
-def resolve_device(device: str) -> str:
-    """Resolve ``"auto"`` to ``"cuda"`` when a GPU is present, else ``"cpu"``.
-
-    Parameters
-    ----------
-    device : str
-        ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` (any torch device string).
-
-    Returns
-    -------
-    str
-        A concrete device.
-
-    Examples
-    --------
-    >>> resolve_device("cpu")
-    'cpu'
-    """
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    dev = torch.device(device)  # raises on nonsense
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} but CUDA is not available; use 'auto' or 'cpu'")
-    return str(dev)
-
-
-def length_batches(
-    lengths: np.ndarray, batch_size: int, rng: np.random.RandomState | None
-) -> Iterator[np.ndarray]:
-    """Index batches of similar-length rows.
-
-    With ``rng``: shuffle, cut into chunks of 50 batches, sort each chunk by length,
-    and shuffle the batch order (little padding, still random). Without: sorted by
-    length (for prediction).
-
-    Parameters
-    ----------
-    lengths : ndarray of shape (n,)
-        Row lengths.
-    batch_size : int
-        Rows per batch.
-    rng : numpy.random.RandomState or None
-        Shuffling source; None for deterministic sorted order.
-
-    Yields
-    ------
-    ndarray of int
-        Positions into ``lengths``.
-
-    Examples
-    --------
-    >>> [b.tolist() for b in length_batches(np.array([5, 1, 3]), 2, None)]
-    [[1, 2], [0]]
-    """
-    n = len(lengths)
-    if rng is None:
-        order = np.argsort(lengths, kind="stable")
-        yield from (order[i : i + batch_size] for i in range(0, n, batch_size))
-        return
-    perm = rng.permutation(n)
-    chunk = batch_size * 50
-    batches = []
-    for start in range(0, n, chunk):
-        part = perm[start : start + chunk]
-        part = part[np.argsort(lengths[part], kind="stable")]
-        batches.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
-    for i in rng.permutation(len(batches)):
-        yield batches[i]
-
-
 def _split_validation(
     y: np.ndarray, task: str, fraction: float, rng: np.random.RandomState
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -200,220 +113,9 @@ def _split_validation(
     return np.flatnonzero(train_mask), val_idx
 
 
-def amp_dtype(device: str) -> torch.dtype | None:
-    """Mixed-precision dtype for ``device``: bf16 on CUDA GPUs that have it, else None.
-
-    On CPU the networks run in fp32: at these layer sizes bf16 autocast costs more in
-    casts than it saves (measured; see the README's speed section). GPUs without bf16
-    run fp32 too (fp16 would need loss scaling).
-
-    Examples
-    --------
-    >>> amp_dtype("cpu") is None
-    True
-    """
-    if not device.startswith("cuda"):
-        return None
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
-
-
-def _autocast(device: str) -> torch.autocast:
-    dtype = amp_dtype(device)
-    if dtype is None:
-        return torch.autocast(device_type="cpu", enabled=False)
-    return torch.autocast(device_type="cuda", dtype=dtype)
-
-
-def _to_device(t: torch.Tensor, device: str) -> torch.Tensor:
-    if device == "cpu":
-        return t
-    return t.pin_memory().to(device, non_blocking=True)
-
-
 #: Token positions (summed over the members) in one prediction pass: small enough for the
 #: windows to stay in cache (MR, 5 folds: 6,900 rows/s against 4,600 at 2**15).
 MAX_POSITIONS = 2**14
-
-
-class GroupAdam:
-    """Adam for the stacked weights of a group, stepping only the members that ran.
-
-    Dense weights get the usual Adam update, masked to the members active in the step
-    (each keeps its own step count for bias correction). Embedding tables arrive with
-    sparse gradients and are updated **lazily**: only the rows the step looked up, as
-    in ``torch.optim.SparseAdam`` -- a step then costs the batch's rows, not the whole
-    vocabulary of every member (the dense update over the tables was the largest
-    per-step cost; see the README's speed section). Weight decay, when set, applies to
-    those rows only.
-
-    Parameters
-    ----------
-    owners : list of (Parameter, int or None)
-        Trainable weights with their member, or None when stacked on the first axis
-        (dense: ``(G, ...)``; sparse: ``(G * V, D)`` with member ``row // V``).
-    n_members : int
-        Group size G.
-    lr : float
-        Learning rate.
-    weight_decay : float
-        L2 penalty added to the gradient.
-    betas : tuple of float, default=(0.9, 0.999)
-        Moment decay rates.
-    eps : float, default=1e-8
-        Denominator guard.
-    """
-
-    def __init__(
-        self,
-        owners: list[tuple[nn.Parameter, int | None]],
-        n_members: int,
-        lr: float,
-        weight_decay: float,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-    ) -> None:
-        self.owners = owners
-        self.n_members = n_members
-        self.lr, self.weight_decay, self.betas, self.eps = lr, weight_decay, betas, eps
-        self.steps = np.zeros(n_members, dtype=np.int64)
-        self.moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p, _ in owners]
-
-    def zero_grad(self) -> None:
-        """Drop the gradients."""
-        for p, _ in self.owners:
-            p.grad = None
-
-    @torch.no_grad()
-    def step(self, active: Sequence[int]) -> None:
-        """Update the weights of the ``active`` members from their gradients."""
-        b1, b2 = self.betas
-        self.steps[list(active)] += 1
-        t = np.maximum(self.steps, 1)
-        device = self.owners[0][0].device
-        # Per member: lr / (1 - b1^t) and 1 / sqrt(1 - b2^t).
-        step_size = torch.tensor(self.lr / (1 - b1**t), dtype=torch.float32, device=device)
-        root_bc2 = torch.tensor(1 / np.sqrt(1 - b2**t), dtype=torch.float32, device=device)
-        is_active = np.zeros(self.n_members, dtype=bool)
-        is_active[list(active)] = True
-        mask = torch.from_numpy(is_active).to(device)
-        for (p, member), (m, v) in zip(self.owners, self.moments, strict=True):
-            g = p.grad
-            if g is None or (member is not None and not is_active[member]):
-                continue
-            if g.is_sparse:
-                g = g.coalesce()
-                rows, values = g.indices()[0], g.values()  # (U,), (U, D)
-                if self.weight_decay:
-                    values = values + self.weight_decay * p[rows]
-                m_rows = m[rows].mul_(b1).add_(values, alpha=1 - b1)
-                v_rows = v[rows].mul_(b2).addcmul_(values, values, value=1 - b2)
-                m[rows], v[rows] = m_rows, v_rows
-                if member is None:
-                    owner = rows // (p.shape[0] // self.n_members)
-                    size, scale = step_size[owner, None], root_bc2[owner, None]
-                else:
-                    size, scale = step_size[member], root_bc2[member]
-                p.index_add_(0, rows, -size * m_rows / (v_rows.sqrt() * scale + self.eps))
-                continue
-            if self.weight_decay:
-                g = g + self.weight_decay * p
-            if member is not None:  # a whole tensor of one member
-                m.mul_(b1).add_(g, alpha=1 - b1)
-                v.mul_(b2).addcmul_(g, g, value=1 - b2)
-                denom = v.sqrt().mul_(root_bc2[member]).add_(self.eps)
-                p.addcdiv_(m, denom, value=-float(step_size[member]))
-                continue
-            shape = (self.n_members,) + (1,) * (p.dim() - 1)
-            if is_active.all():
-                m.mul_(b1).add_(g, alpha=1 - b1)
-                v.mul_(b2).addcmul_(g, g, value=1 - b2)
-                denom = v.sqrt().mul_(root_bc2.view(shape)).add_(self.eps)
-                p.addcdiv_(m * step_size.view(shape), denom, value=-1.0)
-                continue
-            on = mask.view(shape)
-            m.copy_(torch.where(on, m * b1 + (1 - b1) * g, m))
-            v.copy_(torch.where(on, v * b2 + (1 - b2) * g * g, v))
-            update = step_size.view(shape) * m / (v.sqrt() * root_bc2.view(shape) + self.eps)
-            p.sub_(torch.where(on, update, torch.zeros_like(update)))
-
-
-def lockstep_schedule(
-    lengths: Sequence[np.ndarray],
-    batch_size: int,
-    rngs: Sequence[np.random.RandomState],
-    order_seed: Any,
-) -> list[list[tuple[int, np.ndarray]]]:
-    """One epoch's steps for a group: each member's batches, aligned by length.
-
-    Member ``k`` shuffles its rows with ``rngs[k]``, cuts them into chunks of 50
-    batches, sorts each chunk by length and cuts it into batches: batch ``j`` of any
-    chunk holds rows of about the same length quantile. The batches are visited in
-    an order given by keys drawn from ``order_seed`` per (chunk, j) slot, shared by the
-    members, so at each step every member takes a batch of similar width (little
-    padding when they are stacked). A member's batches and their order depend only
-    on its own rows, its own ``rng`` and ``order_seed`` -- not on the other members --
-    so it trains the same in any group.
-
-    Parameters
-    ----------
-    lengths : sequence of ndarray
-        Per member, the lengths of its training rows.
-    batch_size : int
-        Rows per batch.
-    rngs : sequence of numpy.random.RandomState
-        Per member, its shuffling source.
-    order_seed : int or sequence of int
-        Seed of the shared slot order (e.g. (seed, epoch)).
-
-    Returns
-    -------
-    list of steps
-        Each step a list of (member, positions into that member's rows).
-
-    Examples
-    --------
-    >>> rng = [np.random.RandomState(0), np.random.RandomState(1)]
-    >>> steps = lockstep_schedule([np.array([3, 1, 2]), np.array([5, 4])], 2, rng, 0)
-    >>> [[k for k, _ in step] for step in steps]
-    [[0, 1], [0]]
-    """
-    chunk = batch_size * 50
-    slots: list[dict[tuple[int, int], np.ndarray]] = []
-    n_chunks = 1
-    for member_lengths, rng in zip(lengths, rngs, strict=True):
-        perm = rng.permutation(len(member_lengths))
-        mine = {}
-        for c, start in enumerate(range(0, len(perm), chunk)):
-            part = perm[start : start + chunk]
-            part = part[np.argsort(member_lengths[part], kind="stable")]
-            for j, i in enumerate(range(0, len(part), batch_size)):
-                mine[c, j] = part[i : i + batch_size]
-            n_chunks = max(n_chunks, c + 1)
-        slots.append(mine)
-    # Row-major draws: the keys of the first chunks do not depend on how many there are.
-    keys = np.random.RandomState(order_seed).random_sample((n_chunks, 50))
-    order = sorted(set().union(*slots), key=lambda slot: keys[slot])
-    return [[(k, mine[slot]) for k, mine in enumerate(slots) if slot in mine] for slot in order]
-
-
-def _pad_batch(
-    ids: torch.Tensor, lengths: torch.Tensor, parts: Sequence[np.ndarray]
-) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
-    """Stack per-member row sets into right-padded (G', B, W) ids and (G', B) lengths.
-
-    Also returns the flat positions (member * B + i) of the real rows.
-    """
-    b = max(len(rows) for rows in parts)
-    flat = np.concatenate([j * b + np.arange(len(rows)) for j, rows in enumerate(parts)])
-    rows = torch.from_numpy(np.concatenate(parts))
-    lens = lengths[rows]
-    width = max(1, int(lens.max()))
-    out_ids = ids.new_zeros((len(parts) * b, width))
-    out_lens = lengths.new_zeros(len(parts) * b)
-    index = torch.from_numpy(flat)
-    out_ids[index] = ids[rows, :width]
-    out_lens[index] = lens
-    return out_ids.view(len(parts), b, width), out_lens.view(len(parts), b), flat
 
 
 def _group_scores(

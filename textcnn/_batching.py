@@ -1,0 +1,137 @@
+"""Batches of similar-length rows: their order, alone or for a lockstep group, and padding.
+
+:func:`length_batches` orders one network's rows (and sorts rows for prediction),
+:func:`lockstep_schedule` aligns the batches of the members of a group step by step, and
+:func:`_pad_batch` stacks the members' rows of one step into one right-padded tensor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+
+def length_batches(
+    lengths: np.ndarray, batch_size: int, rng: np.random.RandomState | None
+) -> Iterator[np.ndarray]:
+    """Index batches of similar-length rows.
+
+    With ``rng``: shuffle, cut into chunks of 50 batches, sort each chunk by length,
+    and shuffle the batch order (little padding, still random). Without: sorted by
+    length (for prediction).
+
+    Parameters
+    ----------
+    lengths : ndarray of shape (n,)
+        Row lengths.
+    batch_size : int
+        Rows per batch.
+    rng : numpy.random.RandomState or None
+        Shuffling source; None for deterministic sorted order.
+
+    Yields
+    ------
+    ndarray of int
+        Positions into ``lengths``.
+
+    Examples
+    --------
+    >>> [b.tolist() for b in length_batches(np.array([5, 1, 3]), 2, None)]
+    [[1, 2], [0]]
+    """
+    n = len(lengths)
+    if rng is None:
+        order = np.argsort(lengths, kind="stable")
+        yield from (order[i : i + batch_size] for i in range(0, n, batch_size))
+        return
+    perm = rng.permutation(n)
+    chunk = batch_size * 50
+    batches = []
+    for start in range(0, n, chunk):
+        part = perm[start : start + chunk]
+        part = part[np.argsort(lengths[part], kind="stable")]
+        batches.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
+    for i in rng.permutation(len(batches)):
+        yield batches[i]
+
+
+def lockstep_schedule(
+    lengths: Sequence[np.ndarray],
+    batch_size: int,
+    rngs: Sequence[np.random.RandomState],
+    order_seed: Any,
+) -> list[list[tuple[int, np.ndarray]]]:
+    """One epoch's steps for a group: each member's batches, aligned by length.
+
+    Member ``k`` shuffles its rows with ``rngs[k]``, cuts them into chunks of 50
+    batches, sorts each chunk by length and cuts it into batches: batch ``j`` of any
+    chunk holds rows of about the same length quantile. The batches are visited in
+    an order given by keys drawn from ``order_seed`` per (chunk, j) slot, shared by the
+    members, so at each step every member takes a batch of similar width (little
+    padding when they are stacked). A member's batches and their order depend only
+    on its own rows, its own ``rng`` and ``order_seed`` -- not on the other members --
+    so it trains the same in any group.
+
+    Parameters
+    ----------
+    lengths : sequence of ndarray
+        Per member, the lengths of its training rows.
+    batch_size : int
+        Rows per batch.
+    rngs : sequence of numpy.random.RandomState
+        Per member, its shuffling source.
+    order_seed : int or sequence of int
+        Seed of the shared slot order (e.g. (seed, epoch)).
+
+    Returns
+    -------
+    list of steps
+        Each step a list of (member, positions into that member's rows).
+
+    Examples
+    --------
+    >>> rng = [np.random.RandomState(0), np.random.RandomState(1)]
+    >>> steps = lockstep_schedule([np.array([3, 1, 2]), np.array([5, 4])], 2, rng, 0)
+    >>> [[k for k, _ in step] for step in steps]
+    [[0, 1], [0]]
+    """
+    chunk = batch_size * 50
+    slots: list[dict[tuple[int, int], np.ndarray]] = []
+    n_chunks = 1
+    for member_lengths, rng in zip(lengths, rngs, strict=True):
+        perm = rng.permutation(len(member_lengths))
+        mine = {}
+        for c, start in enumerate(range(0, len(perm), chunk)):
+            part = perm[start : start + chunk]
+            part = part[np.argsort(member_lengths[part], kind="stable")]
+            for j, i in enumerate(range(0, len(part), batch_size)):
+                mine[c, j] = part[i : i + batch_size]
+            n_chunks = max(n_chunks, c + 1)
+        slots.append(mine)
+    # Row-major draws: the keys of the first chunks do not depend on how many there are.
+    keys = np.random.RandomState(order_seed).random_sample((n_chunks, 50))
+    order = sorted(set().union(*slots), key=lambda slot: keys[slot])
+    return [[(k, mine[slot]) for k, mine in enumerate(slots) if slot in mine] for slot in order]
+
+
+def _pad_batch(
+    ids: torch.Tensor, lengths: torch.Tensor, parts: Sequence[np.ndarray]
+) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
+    """Stack per-member row sets into right-padded (G', B, W) ids and (G', B) lengths.
+
+    Also returns the flat positions (member * B + i) of the real rows.
+    """
+    b = max(len(rows) for rows in parts)
+    flat = np.concatenate([j * b + np.arange(len(rows)) for j, rows in enumerate(parts)])
+    rows = torch.from_numpy(np.concatenate(parts))
+    lens = lengths[rows]
+    width = max(1, int(lens.max()))
+    out_ids = ids.new_zeros((len(parts) * b, width))
+    out_lens = lengths.new_zeros(len(parts) * b)
+    index = torch.from_numpy(flat)
+    out_ids[index] = ids[rows, :width]
+    out_lens[index] = lens
+    return out_ids.view(len(parts), b, width), out_lens.view(len(parts), b), flat

@@ -1,0 +1,174 @@
+"""Loaders for the extra text and mixed tabular + text data sets.
+
+SMS Spam (text only), Twitter US airline sentiment and WineEnthusiast wine reviews.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+
+import pandas as pd
+
+from ._home import _read_bytes, get_data_home
+
+logger = logging.getLogger(__name__)
+
+#: Columns of ``Tweets.csv`` that are annotation outputs and leak the target
+#: ``airline_sentiment``; dropped by :func:`load_airline_tweets` when ``drop_leaky=True``.
+AIRLINE_LEAKY_COLUMNS: tuple[str, ...] = (
+    "airline_sentiment_confidence",
+    "negativereason",
+    "negativereason_confidence",
+    "airline_sentiment_gold",
+    "negativereason_gold",
+)
+
+
+def load_sms_spam(
+    data_home: str | os.PathLike[str] | None = None, *, verify: bool = True
+) -> pd.DataFrame:
+    """Load the SMS Spam Collection v.1 (Almeida et al. 2011).
+
+    Reads ``sms_spam/SMSSpamCollection``, a UTF-8 TSV without header
+    (``label<TAB>message``). Messages contain unbalanced double quotes, so quoting is
+    disabled (``quoting=csv.QUOTE_NONE``); with default quoting rows get merged. NA
+    detection is off, so every message is kept verbatim as a string.
+
+    Parameters
+    ----------
+    data_home : str or os.PathLike, default=None
+        Data home folder; see :func:`get_data_home`.
+    verify : bool, default=True
+        Check the sha256 of the file against :data:`SHA256`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        5,574 rows with columns ``label`` (str, ``"ham"`` 4,827 / ``"spam"`` 747) and
+        ``text`` (str), in file order.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the data home or the file is missing.
+    ValueError
+        If ``verify`` is True and the checksum differs.
+    """
+    home = get_data_home(data_home)
+    raw = _read_bytes(home, "sms_spam/SMSSpamCollection", verify=verify)
+    frame = pd.read_csv(
+        io.BytesIO(raw),
+        sep="\t",
+        header=None,
+        names=["label", "text"],
+        quoting=csv.QUOTE_NONE,
+        encoding="utf-8",
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+    )
+    frame = frame.reset_index(drop=True)
+    logger.debug("Loaded SMS Spam: %d rows from %s", len(frame), home)
+    return frame
+
+
+def load_airline_tweets(
+    data_home: str | os.PathLike[str] | None = None,
+    *,
+    verify: bool = True,
+    drop_leaky: bool = True,
+) -> pd.DataFrame:
+    """Load Twitter US Airline Sentiment (``Tweets.csv``; CrowdFlower via Kaggle).
+
+    Mixed tabular + text data: 14,640 tweets, target ``airline_sentiment``
+    (negative 9,178 / neutral 3,099 / positive 2,363). The CSV has quoted fields with
+    embedded newlines and is parsed with :func:`pandas.read_csv` defaults.
+
+    **Leaky columns.** ``negativereason`` is non-null exactly when the label is
+    negative; ``negativereason_confidence``, ``airline_sentiment_confidence``,
+    ``airline_sentiment_gold`` and ``negativereason_gold`` are also annotation
+    outputs. None of them may be used as features (they are listed in
+    :data:`AIRLINE_LEAKY_COLUMNS`). Note also 36 fully duplicated rows and 155
+    duplicated ``tweet_id`` values: group by ``tweet_id`` in cross-validation.
+
+    Parameters
+    ----------
+    data_home : str or os.PathLike, default=None
+        Data home folder; see :func:`get_data_home`.
+    verify : bool, default=True
+        Check the sha256 of the file against :data:`SHA256`.
+    drop_leaky : bool, default=True
+        Drop the leaky columns (``negativereason*``, ``airline_sentiment_confidence``,
+        ``*_gold``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        14,640 rows; 15 columns, or 10 with ``drop_leaky=True`` (``tweet_id``,
+        ``airline_sentiment``, ``airline``, ``name``, ``retweet_count``, ``text``,
+        ``tweet_coord``, ``tweet_created``, ``tweet_location``, ``user_timezone``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the data home or the file is missing.
+    ValueError
+        If ``verify`` is True and the checksum differs.
+    """
+    home = get_data_home(data_home)
+    raw = _read_bytes(home, "airline_tweets/Tweets.csv", verify=verify)
+    frame = pd.read_csv(io.BytesIO(raw), encoding="utf-8")
+    if drop_leaky:
+        leaky = [
+            col
+            for col in frame.columns
+            if col.startswith("negativereason")
+            or col.endswith("_gold")
+            or col == "airline_sentiment_confidence"
+        ]
+        frame = frame.drop(columns=leaky)
+    frame = frame.reset_index(drop=True)
+    logger.debug("Loaded airline tweets: %d rows from %s", len(frame), home)
+    return frame
+
+
+def load_wine_reviews(
+    data_home: str | os.PathLike[str] | None = None, *, verify: bool = True
+) -> pd.DataFrame:
+    """Load the WineEnthusiast wine-reviews sample (``wine_reviews.csv``).
+
+    Mixed tabular + text regression: target ``points`` (80-100) from ``description``
+    (review text) plus ``price``, ``alcohol`` (string such as ``"13%"``), ``year``,
+    ``location`` and ``varietal``. ``excerpt`` is a truncated copy of ``description``
+    and ``title`` names the varietal: use one text column only. The file has CRLF line
+    endings, which :func:`pandas.read_csv` handles.
+
+    Parameters
+    ----------
+    data_home : str or os.PathLike, default=None
+        Data home folder; see :func:`get_data_home`.
+    verify : bool, default=True
+        Check the sha256 of the file against :data:`SHA256`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        5,141 rows and 9 columns (``varietal``, ``title``, ``excerpt``, ``points``,
+        ``price``, ``location``, ``description``, ``alcohol``, ``year``). Missing values
+        are kept (e.g. 165 missing prices, 1 missing description).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the data home or the file is missing.
+    ValueError
+        If ``verify`` is True and the checksum differs.
+    """
+    home = get_data_home(data_home)
+    raw = _read_bytes(home, "wine_reviews/wine_reviews.csv", verify=verify)
+    frame = pd.read_csv(io.BytesIO(raw), encoding="utf-8").reset_index(drop=True)
+    logger.debug("Loaded wine reviews: %d rows from %s", len(frame), home)
+    return frame
