@@ -127,7 +127,7 @@ def test_auto_threads_leave_room_for_busy_threads(machine, binary_data, monkeypa
     import torch
     from conftest import FAST
 
-    from textcnn import TextCNNEncoder, _crossfit, _training
+    from textcnn import TextCNNEncoder, _crossfit, _device
     from textcnn._crossfit import choose_threads
 
     machine["running"] = 0
@@ -140,14 +140,13 @@ def test_auto_threads_leave_room_for_busy_threads(machine, binary_data, monkeypa
     assert choose_threads("auto", 1, None) == 1  # never more than torch's own count
     # the encoder trains and predicts under the choice, then restores torch's count
     used = []
-    real = _training.torch_threads
+    real = _device.torch_threads
 
     def spy(n):
         used.append(n)
         return real(n)
 
-    # _encoders reads _training.torch_threads (a re-export of _device.torch_threads)
-    monkeypatch.setattr(_training, "torch_threads", spy)
+    monkeypatch.setattr(_device, "torch_threads", spy)
     before = torch.get_num_threads()
     X, y = binary_data
     enc = TextCNNEncoder(**{**FAST, "max_epochs": 1}).fit(X, y)

@@ -101,3 +101,36 @@ def test_cli_transform_on_a_cluster_over_several_files(client, table, tmp_path, 
     assert main(["transform", str(tmp_path / "nope-*.csv"), "--model", str(model), "--out",
                  str(tmp_path / "g.parquet"), "--dask"]) == 1  # fmt: skip
     assert "no such file" in capsys.readouterr().err
+
+
+def test_one_csv_rule_for_the_single_file_and_the_dask_reader(tmp_path):
+    """Same file, same frame: the delimiter is sniffed and "NA" in a text stays text."""
+    from textcnn.dask import read_table
+    from textcnn.io import read_chunks
+
+    path = tmp_path / "semicolons.csv"  # a .csv that is not comma-separated
+    path.write_text(
+        "id;text;score\n1;NA;NA\n2;null;2.5\n3;;3\n4;plain words, with a comma;n/a\n",
+        encoding="utf-8",
+    )
+    single = next(read_chunks(path, None, ["text"], ["text"], None, None, "utf-8"))
+    dask = read_table([str(path)], text=["text"]).compute().reset_index(drop=True)
+    pd.testing.assert_frame_equal(single, dask, check_dtype=False)
+    assert single["text"].tolist()[:2] == ["NA", "null"] and pd.isna(single["text"][2])
+    assert single["score"].isna().tolist() == [True, False, False, True]  # numeric: NA is missing
+
+
+def test_the_dask_destination_rule_is_one_function(tmp_path, capsys):
+    from textcnn.dask import check_destination
+
+    assert check_destination(tmp_path / "f.csv") == tmp_path / "f.csv"
+    with pytest.raises(ValueError, match="with Dask, write .parquet") as err:
+        check_destination(tmp_path / "f.json")
+    # the CLI refuses before reading the data, with the same words
+    rng = np.random.RandomState(0)
+    labels = rng.randint(0, 2, 40)
+    X = pd.DataFrame({"review": make_texts(labels, rng)})
+    TextCNNEncoder(**{**FAST, "max_epochs": 1}).fit(X, labels).save(tmp_path / "m.textcnn")
+    args = ["transform", str(tmp_path / "in.csv"), "--model", str(tmp_path / "m.textcnn")]
+    assert main([*args, "--out", str(tmp_path / "f.json"), "--dask"]) == 1
+    assert str(err.value) in capsys.readouterr().err

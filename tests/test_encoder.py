@@ -15,7 +15,7 @@ from sklearn.preprocessing import OneHotEncoder
 import textcnn
 import textcnn._crossfit
 import textcnn._nn
-from textcnn import TextCNNEncoder
+from textcnn import TextCNNEncoder, TextRNNEncoder
 
 
 def accuracy(p, y, positive="pos"):
@@ -254,7 +254,7 @@ def test_pipeline_with_column_transformer_and_hgb(binary_data):
         (pd.DataFrame({"t": []}, dtype=object), [], "0 sample"),
         (["a b", "c d", "e f", "g h"], ["x"] * 4, "one class, a classifier needs at least two"),
         (["a b", "c d", "e f", "g h"], [3.25] * 4, "regression target must vary"),
-        (["a b", "c d", "e f", "g h"], [1.0, np.nan, 2.0, 3.0], r"y is missing in 1 row\(s\) \(first: data row 2"),
+        (["a b", "c d", "e f", "g h"], [1.0, np.nan, 2.0, 3.0], "missing in 1 row.*data row 2"),
         (["a", "b"], [0, 1], "at least 3 rows"),
         (["a"] * 10, [0] * 8 + [1] * 2, "class 1 has 2 member"),
         (["", None, "  ", ""], [0, 1, 0, 1], "text column 'x0' is empty in every row"),
@@ -351,3 +351,59 @@ def test_top_ngrams_for_regression_reads_higher_and_lower():
     top_down = " ".join(table["ngrams"].iloc[2])
     assert top_up.count("up") > top_up.count("down")
     assert top_down.count("down") > top_down.count("up")
+
+
+@pytest.mark.parametrize(
+    ("cls", "params", "name"),
+    [
+        ("cnn", {"n_filters": 0}, "n_filters"),
+        ("cnn", {"kernel_sizes": ()}, "kernel_sizes"),
+        ("cnn", {"kernel_sizes": (3, 0)}, "kernel_sizes"),
+        ("cnn", {"device": "tpu"}, "device"),
+        ("cnn", {"dropout": 2.0}, "dropout"),
+        ("cnn", {"lr": -1}, "lr"),
+        ("cnn", {"lowercase": "yes"}, "lowercase"),
+        ("cnn", {"patience": 0}, "patience"),
+        ("cnn", {"embedding_mode": "frozen"}, "embedding_mode"),
+        ("cnn", {"n_threads": 0}, "n_threads"),
+        ("cnn", {"target_type": "ordinal"}, "target_type"),
+        ("rnn", {"cell": "rnn"}, "cell"),
+        ("rnn", {"hidden_size": 0}, "hidden_size"),
+    ],
+)
+def test_every_parameter_is_checked_before_any_work(cls, params, name, binary_data, monkeypatch):
+    """One table (``_parameter_constraints``) states each domain, checked up front."""
+    from textcnn import _network
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("work started before the parameters were checked")
+
+    monkeypatch.setattr(_network._TextEncoderBase, "_fit_setup", no_work)
+    monkeypatch.setattr(textcnn._crossfit, "make_folds", no_work)
+    X, y = binary_data
+    klass = TextCNNEncoder if cls == "cnn" else TextRNNEncoder
+    enc = klass(**{**({} if cls == "rnn" else FAST), **params})
+    with pytest.raises(ValueError, match=rf"The '{name}' parameter of {klass.__name__} must be"):
+        enc.fit(X, y)
+    with pytest.raises(ValueError, match=rf"'{name}' parameter"):
+        enc.fit_transform(X, y)
+
+
+def test_a_failed_fit_leaves_a_fitted_encoder_as_it_was(binary_data, monkeypatch):
+    """Fitted state is assigned in one place, after everything succeeded."""
+    from textcnn import _training
+
+    X, y = binary_data
+    enc = TextCNNEncoder(**{**FAST, "max_epochs": 1}).fit(X, y)
+    before = enc.transform(X)
+    vocabularies = [list(v) for v in enc.vocabularies_]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(_training, "train_many", broken)
+    other = pd.DataFrame({"review": [f"unseen words {i} here" for i in range(len(y))]})
+    with pytest.raises(RuntimeError, match="out of memory"):
+        enc.fit(other, y)
+    assert enc.vocabularies_ == vocabularies
+    np.testing.assert_array_equal(enc.transform(X), before)

@@ -1,4 +1,5 @@
 import json
+import logging
 import os
 import zipfile
 
@@ -110,3 +111,37 @@ def test_set_output_survives_save_and_load(fitted, tmp_path):
     assert isinstance(out, pd.DataFrame)
     assert out.columns.tolist() == ["review__textcnn_pos"]
     pd.testing.assert_frame_equal(out, enc.transform(X))
+
+
+def test_every_parameter_round_trips_or_the_save_says_what_it_stored(tmp_path, binary_data, caplog):
+    from conftest import FAST
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    from textcnn import TextCNNEncoder
+
+    X, y = binary_data
+    splitter = StratifiedKFold(3, shuffle=True, random_state=1)
+    enc = TextCNNEncoder(**{**FAST, "cv": splitter, "max_epochs": 1}).fit(X, y)
+    enc.save(tmp_path / "s.textcnn")
+    loaded = textcnn.load(tmp_path / "s.textcnn")
+    assert type(loaded.cv) is StratifiedKFold and repr(loaded.cv) == repr(splitter)
+    folds = list(KFold(3).split(X))  # explicit folds: index arrays
+    enc.set_params(cv=folds).save(tmp_path / "f.textcnn")
+    back = textcnn.load(tmp_path / "f.textcnn").cv
+    assert len(back) == 3
+    for (tr, te), (tr2, te2) in zip(folds, back, strict=True):
+        np.testing.assert_array_equal(tr, tr2)
+        np.testing.assert_array_equal(te, te2)
+    # a value with no file form: stored None, and the save says so (log, manifest, info)
+    gensim = pytest.importorskip("gensim")
+    vectors = gensim.models.KeyedVectors(4)
+    vectors.add_vectors(["good", "bad"], np.eye(2, 4, dtype=np.float32))
+    enc.set_params(cv=3)
+    enc.embeddings = vectors
+    with caplog.at_level(logging.WARNING, logger="textcnn"):
+        enc.save(tmp_path / "kv.textcnn")
+    assert "embeddings=" in caplog.text and "stored None" in caplog.text
+    manifest = read_manifest(tmp_path / "kv.textcnn")
+    assert manifest["params"]["embeddings"] is None
+    assert "KeyedVectors" in manifest["replaced_params"]["embeddings"]
+    assert textcnn.load(tmp_path / "kv.textcnn").embeddings is None

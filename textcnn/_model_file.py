@@ -131,8 +131,8 @@ def save_model(
 
     Parameters
     ----------
-    encoder : TextCNNEncoder or TextRNNEncoder
-        A fitted encoder (anything with ``get_model_state()``).
+    encoder : fitted network encoder
+        Anything with ``get_model_state()``.
     path : str or os.PathLike
         Destination, written atomically.
     metrics : dict of str to float or None, default=None

@@ -21,7 +21,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from . import _crossfit, _embeddings, _input, _ngram, _text, _training
+from . import _crossfit, _device, _embeddings, _input, _ngram, _text, _training
 from ._base import ColumnLearner, _CrossFitEncoder
 from ._constraints import DeviceString
 from ._nn import EMBEDDING_MODES, WordEmbedding, state_shapes
@@ -146,7 +146,7 @@ class _TextEncoderBase(_CrossFitEncoder):
 
     def _device(self) -> str:
         try:
-            return _training.resolve_device(self.device)
+            return _device.resolve_device(self.device)
         except ValueError:  # fitted with device="cuda", used where there is no GPU
             if hasattr(self, "models_"):
                 return "cpu"
@@ -157,18 +157,18 @@ class _TextEncoderBase(_CrossFitEncoder):
         return _crossfit.choose_threads(self.n_threads, torch.get_num_threads(), self.n_jobs)
 
     def _fit(self, X: Any, y: Any, groups: Any, oof: bool) -> np.ndarray | None:
-        with _training.torch_threads(self._threads()):
+        with _device.torch_threads(self._threads()):
             return super()._fit(X, y, groups, oof)
 
     def transform(self, X: Any) -> np.ndarray:  # noqa: D102 (the base class's docstring)
         self._validate_params()  # n_threads / device may have been set since fit
-        with _training.torch_threads(self._threads()):
+        with _device.torch_threads(self._threads()):
             return super().transform(X)
 
     transform.__doc__ = _CrossFitEncoder.transform.__doc__
 
     def _fit_setup(self) -> dict[str, Any]:
-        device = _training.resolve_device(self.device)
+        device = _device.resolve_device(self.device)
         vectors: Any = None
         if self._effective_mode() != "rand":
             if isinstance(self.embeddings, str) and self.embeddings in _embeddings.TRAINED:

@@ -16,8 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from . import _text
-
-CLASSIFICATION = "classification"
+from ._input import CLASSIFICATION
 
 #: Settings of the networks' linear blend branch (those of ``TfidfLinearEncoder``'s defaults).
 BLEND_VECTORIZER = dict(analyzer="word", ngram_range=(1, 2), min_df=2, max_features=200_000)

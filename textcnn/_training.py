@@ -29,16 +29,11 @@ from tqdm.auto import tqdm
 from ._batching import _pad_batch, lockstep_schedule
 from ._device import _autocast, _to_device
 from ._group import make_group
+from ._input import CLASSIFICATION, REGRESSION
 from ._optim import GroupAdam
-
-# Re-exported: ``_encoders`` still reads ``_training.resolve_device`` and
-# ``_training.torch_threads`` (and tests patch ``_training.torch_threads`` for it).
-from ._device import resolve_device, torch_threads  # noqa: F401  # isort: skip
 
 logger = logging.getLogger(__name__)
 
-CLASSIFICATION = "classification"
-REGRESSION = "regression"
 
 
 @dataclass
