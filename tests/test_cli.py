@@ -252,7 +252,7 @@ def test_demo_prints_oof_accuracy():
 
 
 def test_demo_bad_argument_is_one_line_error():
-    one_line_error(run("demo", "--cv", "1"), "cv must be at least 2 folds, got 1")
+    one_line_error(run("demo", "--cv", "1"), "The 'cv' parameter of TextCNNEncoder", "Got 1")
 
 
 def test_outputs_get_the_umask_mode(train_csv, tmp_path, umask):

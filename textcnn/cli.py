@@ -74,7 +74,7 @@ def _oof_metrics(enc: Any, oof: Any, y: Any) -> dict[str, float]:
 
     metrics = {}
     k = 1 if enc.target_type_ != "multiclass" else len(enc.classes_)
-    for c, name in enumerate(enc._column_names()):
+    for c, name in enumerate(enc.feature_names_in_):
         block = oof[:, c * k : (c + 1) * k]
         if enc.target_type_ == "continuous":
             metrics[f"{name}: oof_r2"] = float(r2_score(y, block[:, 0]))
@@ -137,9 +137,9 @@ def cmd_transform(args: argparse.Namespace) -> int:
         enc = load(args.model)
     except (ValueError, FileNotFoundError) as exc:
         raise UserError(str(exc)) from exc
-    text = enc._column_names()
     if getattr(enc, "feature_names_in_", None) is None:
         raise UserError(f"{args.model}: model was not trained on named columns")
+    text = [str(c) for c in enc.feature_names_in_]
     if args.dask or args.scheduler:
         return _transform_on_dask(args, enc, text, out)
     if len(args.data) > 1:
