@@ -277,7 +277,8 @@ def test_transform_verbose_logs_like_fit_transform(fitted, train_csv, tmp_path):
         out = run(*flags, train_csv, "--model", model, "--out", tmp_path / f"{i}.csv")
         assert out.returncode == 0, out.stderr
         logs = [line for line in out.stderr.splitlines() if line.startswith("INFO textcnn")]
-        loaded = f"INFO textcnn.io: loaded {model}: TextCNNEncoder for column(s) ['review'], "
+        loaded = f"INFO textcnn._encoders: loaded {model}: TextCNNEncoder for column(s) "
+        loaded += "['review'], "
         assert logs[0].startswith(loaded) and logs[0].endswith("2 network(s) each"), logs
         assert any(line.startswith("INFO textcnn: 200 rows featurized") for line in logs), logs
         assert logs[-1] == f"INFO textcnn: wrote {tmp_path / f'{i}.csv'}"

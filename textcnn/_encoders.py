@@ -6,6 +6,7 @@ Each says which network it builds and its parameters; everything else is shared
 
 from __future__ import annotations
 
+import logging
 import os
 from numbers import Integral
 from typing import Any
@@ -20,6 +21,8 @@ from . import _model_file, _text
 from ._constraints import IntTuple
 from ._network import _TextEncoderBase
 from ._nn import TextCNN, TextRNN, WordEmbedding
+
+logger = logging.getLogger(__name__)
 
 #: Settings of the character-level CNN used by the CLI's ``--kind char`` and the benchmarks.
 CHAR_CNN_PARAMS = dict(
@@ -365,4 +368,12 @@ def load(path: str | os.PathLike[str]) -> _TextEncoderBase:
     cls = classes.get(state["class"])
     if cls is None:
         raise ValueError(f"{path}: unknown encoder class {state['class']!r}")
-    return cls.from_model_state(state)
+    encoder = cls.from_model_state(state)
+    logger.info(
+        "loaded %s: %s for column(s) %s, %d network(s) each",
+        path,
+        state["class"],
+        state["fitted"]["feature_names_in"] or state["fitted"]["n_features_in"],
+        len(encoder.models_[0]),
+    )
+    return encoder

@@ -256,7 +256,7 @@ def read_model(path: str | os.PathLike[str]) -> dict[str, Any]:
     fitted["ngrams"] = None if ngrams is None else json.loads(ngrams)
     with np.load(io.BytesIO(blobs["tensors.npz"]), allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files}
-    logger.info(
+    logger.debug(
         "read %s: %s for column(s) %s",
         path,
         manifest["class"],
