@@ -115,6 +115,7 @@ def test_one_csv_rule_for_the_single_file_and_the_dask_reader(tmp_path):
     )
     single = next(read_chunks(path, None, ["text"], ["text"], None, None, "utf-8"))
     dask = read_table([str(path)], text=["text"]).compute().reset_index(drop=True)
+
     def cells(frame):  # one missing marker (pandas gives NaN, Dask's strings <NA>)
         return frame.astype(object).where(frame.notna(), None)
 

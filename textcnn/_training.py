@@ -35,7 +35,6 @@ from ._optim import GroupAdam
 logger = logging.getLogger(__name__)
 
 
-
 @dataclass
 class TrainConfig:
     """Optimisation settings shared by all network kinds.
