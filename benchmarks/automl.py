@@ -6,8 +6,9 @@ outer folds for every configuration (5-fold: stratified for the tweets, deduplic
 limit per fit:
 
 - ``autogluon``: ``TabularPredictor`` with its default feature pipeline (its own text
-  handling: n-gram counts and text statistics), preset ``good_quality`` (bagging and
-  stacking) with ``dynamic_stacking=False`` (DyStack's sub-fit would fit the feature
+  handling: n-gram counts and text statistics), preset ``medium_quality`` (AutoGluon's
+  default; ``good_quality``'s bagging and refit on all rows do not finish inside 150 s on
+  2 cores) with ``dynamic_stacking=False`` (DyStack's sub-fit would fit the feature
   generator a second time; off for every configuration alike);
 - ``autogluon+textcnn``: the same with ``TextCNNFeatureGenerator`` in front of that
   pipeline (``textcnn.autogluon``), ``TextCNNEncoder()`` with its defaults;
@@ -463,8 +464,8 @@ def main() -> None:
     parser.add_argument("--systems", default="autogluon,h2o", help="autogluon, h2o or both")
     parser.add_argument("--cv", type=int, default=5, help="outer folds")
     parser.add_argument("--folds", default=None, help="run only these folds, e.g. 0,1")
-    parser.add_argument("--time-limit", type=float, default=300.0, help="seconds per fit")
-    parser.add_argument("--preset", default="good_quality", help="AutoGluon preset")
+    parser.add_argument("--time-limit", type=float, default=150.0, help="seconds per fit")
+    parser.add_argument("--preset", default="medium_quality", help="AutoGluon preset")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-rows", type=int, default=None, help="subsample each data set")
     parser.add_argument(
