@@ -69,7 +69,7 @@ def make_encoder(model: str, splitter, seed: int, regression: bool):
     blend); the RNNs and the char-CNN run without the blend, as the plain networks they are.
     """
     from textcnn import TextCNNEncoder, TextRNNEncoder
-    from textcnn._encoders import CHAR_CNN_PARAMS
+    from textcnn.cli import CHAR_CNN_PARAMS
 
     common = dict(
         cv=splitter,

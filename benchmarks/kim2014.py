@@ -29,7 +29,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 
 from textcnn import TextCNNEncoder, __version__
-from textcnn._training import predict
+from textcnn._torch import predict
 from textcnn.datasets import load_mr, load_sst1, load_sst2
 from textcnn.io import write_text_atomic
 

@@ -69,6 +69,18 @@ def start_h2o(nthreads: int = -1, max_mem_size: str = "4G") -> Any:
     return h2o
 
 
+def stop_h2o() -> None:
+    """Shut the local H2O cluster down and reap its JVM (no process left behind)."""
+    import h2o
+
+    connection = h2o.connection()
+    server = getattr(connection, "local_server", None) if connection is not None else None
+    if connection is not None:
+        h2o.cluster().shutdown()  # the REST call: the JVM exits
+    if server is not None:
+        server.shutdown()  # waits for the JVM's exit (else it stays a zombie of this process)
+
+
 def text_features(
     encoders: list[Any], train: pd.DataFrame, test: pd.DataFrame, text: str, y: Any
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -213,9 +225,7 @@ def main() -> None:
             max_runtime_secs=args.max_runtime_secs,
         )
     finally:
-        import h2o
-
-        h2o.cluster().shutdown()
+        stop_h2o()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -92,6 +93,21 @@ def _java() -> bool:
     return shutil.which("java") is not None
 
 
+def _zombie_children() -> list[str]:
+    """This process's children that exited and were never waited for (Linux)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :]
+        state, ppid = rest.split()[:2]
+        if state == "Z" and int(ppid) == os.getpid():
+            found.append(name)
+    return found
+
+
 @pytest.mark.skipif(not _java(), reason="H2O needs Java: apt-get install default-jre-headless")
 def test_h2o_example_text_features_beat_h2o_alone(capsys):
     pytest.importorskip("h2o", reason="the h2o extra is not installed")
@@ -110,10 +126,8 @@ def test_h2o_example_text_features_beat_h2o_alone(capsys):
             nthreads=1,
         )
     finally:
-        import h2o
-
-        if h2o.connection() is not None:
-            h2o.cluster().shutdown()
+        example.stop_h2o()
+    assert _zombie_children() == []  # the JVM was reaped, not left defunct
     alone = results["H2O AutoML alone"]["score"]
     ours = results["H2O AutoML + textcnn"]["score"]
     assert ours > 0.85

@@ -6,7 +6,7 @@ from conftest import FAST
 from sklearn.linear_model import LogisticRegression, Ridge
 
 import textcnn
-from textcnn import TextCNNEncoder, TextRNNEncoder, _training
+from textcnn import TextCNNEncoder, TextRNNEncoder, _input, _torch
 from textcnn._ngram import LinearHead, make_vectorizer
 
 
@@ -47,7 +47,7 @@ def test_blend_is_the_weighted_mean_of_network_and_linear_model(binary_data):
         ids, lengths = textcnn._text.encode(
             enc._tokenize(X["review"].tolist()), enc.vocabularies_[0], enc.max_length
         )
-        parts.append(0.7 * _training.predict(net, ids, lengths) + 0.3 * net.linear.predict(ngrams))
+        parts.append(0.7 * _torch.predict(net, ids, lengths) + 0.3 * net.linear.predict(ngrams))
     np.testing.assert_allclose(enc.transform(X)[:, 0], np.mean(parts, axis=0)[:, 1], atol=1e-12)
 
 
@@ -108,8 +108,9 @@ def test_auto_dropout_and_patience_follow_the_task(cls, target, dropout, patienc
     y = (y == "pos").astype(float) + np.linspace(0, 0.5, len(y)) if target == "continuous" else y
     params = {k: v for k, v in FAST.items() if k not in ("kernel_sizes", "n_filters")}
     enc = cls(**{**params, "max_epochs": 1}).fit(X, y)
-    task = _training.REGRESSION if target == "continuous" else _training.CLASSIFICATION
-    assert enc.models_[0][0].module.dropout.p == dropout
+    task = _input.REGRESSION if target == "continuous" else _input.CLASSIFICATION
+    module = enc.models_[0][0].module  # the CNN keeps a rate, the RNN an nn.Dropout layer
+    assert (module.dropout if cls is TextCNNEncoder else module.dropout.p) == dropout
     assert enc._train_config("cpu", task).patience == patience
     assert cls(**{**params, "dropout": 0.1}).get_params()["dropout"] == 0.1
 

@@ -277,7 +277,7 @@ def test_transform_verbose_logs_like_fit_transform(fitted, train_csv, tmp_path):
         out = run(*flags, train_csv, "--model", model, "--out", tmp_path / f"{i}.csv")
         assert out.returncode == 0, out.stderr
         logs = [line for line in out.stderr.splitlines() if line.startswith("INFO textcnn")]
-        loaded = f"INFO textcnn._encoders: loaded {model}: TextCNNEncoder for column(s) "
+        loaded = f"INFO textcnn._model_file.state: loaded {model}: TextCNNEncoder for column(s) "
         loaded += "['review'], "
         assert logs[0].startswith(loaded) and logs[0].endswith("2 network(s) each"), logs
         assert any(line.startswith("INFO textcnn: 200 rows featurized") for line in logs), logs
@@ -471,3 +471,28 @@ def test_number_like_text_stays_text_where_only_strings_fit():
     assert [vectors.parse(t) for t in ("2024", "none", "v.txt")] == ["2024", None, "v.txt"]
     rate = EncoderOption("lr", {"cnn": 1e-3}, "float", "")
     assert rate.parse("1") == 1.0 and isinstance(rate.parse("1"), float)
+
+
+def test_transform_threads_go_through_the_thread_policy(fitted, train_csv, tmp_path, monkeypatch):
+    """``transform --threads N`` sets the encoder's n_threads; the policy applies it."""
+    import torch
+
+    from textcnn import _threads
+    from textcnn.cli import main
+
+    seen = []
+    real = _threads.choose_threads
+
+    def spy(n_threads, torch_threads, n_jobs):
+        seen.append(n_threads)
+        return real(n_threads, torch_threads, n_jobs)
+
+    monkeypatch.setattr(_threads, "choose_threads", spy)
+    before = torch.get_num_threads()
+    args = ["transform", train_csv, "--model", train_csv.parent / "m.textcnn", "-q"]
+    assert main([*map(str, args), "--threads", "1", "--out", str(tmp_path / "a.csv")]) == 0
+    assert main([*map(str, args), "--out", str(tmp_path / "b.csv")]) == 0
+    assert seen == [1, "auto"]  # given, then the model's own n_threads
+    assert torch.get_num_threads() == before
+    out = run(*args, "--threads", "0", "--out", tmp_path / "c.csv")
+    assert out.returncode == 2 and "expected an integer >= 1, got 0" in out.stderr

@@ -104,4 +104,4 @@ def test_bad_embeddings_spec(tmp_path, binary_data):
     params = {**FAST, "embeddings": "word2vec", "embedding_mode": "static"}
     enc = TextCNNEncoder(**params).fit(X, y)
     assert enc.embedding_coverage_["review"] == 1.0  # trained on these very texts
-    assert enc.models_[0][0].module.embedding.tuned.weight.shape[1] == 16
+    assert enc.models_[0][0].module.table.shape[1] == 16

@@ -4,11 +4,18 @@ import numpy as np
 import pytest
 import torch
 
-from textcnn._batching import lockstep_schedule
-from textcnn._group import CNNGroup, make_group
-from textcnn._nn import TextCNN, TextRNN, WordEmbedding
-from textcnn._optim import GroupAdam
-from textcnn._training import TrainConfig, predict, predict_many, train_many
+from textcnn._torch import (
+    TextCNN,
+    TextRNN,
+    TrainConfig,
+    WordEmbedding,
+    predict,
+    predict_many,
+    train_many,
+)
+from textcnn._torch.batching import lockstep_schedule
+from textcnn._torch.group import make_group
+from textcnn._torch.optim import GroupAdam
 
 VOCAB, DIM = 40, 6
 PRETRAINED = torch.from_numpy(np.random.RandomState(0).normal(size=(VOCAB, DIM)).astype("f4"))
@@ -158,20 +165,21 @@ def test_cnn_group_forward_backward_and_unstack_equal_the_members():
     torch.manual_seed(0)
     members = [BUILDS["cnn"]().eval() for _ in range(3)]
     group = make_group(members)
-    assert isinstance(group, CNNGroup)
+    assert isinstance(group, TextCNN) and group.n_members == 3  # the CNN is its own group
     ids, lengths, _ = corpus(9)
     ids_t, lens_t = torch.from_numpy(ids), torch.from_numpy(lengths)
-    want = torch.stack([m(ids_t, lens_t) for m in members])
+    want = torch.stack([m(ids_t, lens_t)[0] for m in members])
     torch.testing.assert_close(group.eval()(ids_t, lens_t), want, rtol=1e-5, atol=1e-6)
     # gradients of the stacked weights are the members' own
     batch = ids_t.expand(3, -1, -1)
     group(batch, lens_t.expand(3, -1)).square().sum().backward()
     for k, m in enumerate(members):
         m(ids_t, lens_t).square().sum().backward()
-        torch.testing.assert_close(group.out_weight.grad[k], m.output.weight.grad.T)
+        torch.testing.assert_close(group.out_weight.grad[k], m.out_weight.grad[0])
+        torch.testing.assert_close(group.weight.grad[k], m.weight.grad[0], rtol=1e-4, atol=1e-5)
         torch.testing.assert_close(
             group.table.grad.to_dense()[k * VOCAB : (k + 1) * VOCAB],
-            m.embedding.tuned.weight.grad.to_dense(),
+            m.table.grad.to_dense(),
             rtol=1e-5,
             atol=1e-6,
         )
@@ -182,9 +190,31 @@ def test_cnn_group_forward_backward_and_unstack_equal_the_members():
         group.table.add_(1.0)
         group.table[::VOCAB] = 0.0  # padding rows stay zero (they never get a gradient)
     back = group.unstack()
+    assert [m.n_members for m in back] == [1, 1, 1]
     torch.testing.assert_close(
-        torch.stack([m.eval()(ids_t, lens_t) for m in back]),
+        torch.stack([m.eval()(ids_t, lens_t)[0] for m in back]),
         group.eval()(ids_t, lens_t),
         rtol=1e-5,
         atol=1e-5,
     )
+
+
+@pytest.mark.parametrize("kind", ["cnn", "cnn-multichannel", "cnn-static"])
+def test_a_single_network_is_a_group_of_one(kind):
+    """stack / unstack copy weights exactly; a group of one computes what its member does."""
+    torch.manual_seed(0)
+    net = BUILDS[kind]().eval()
+    group = TextCNN.stack([net, BUILDS[kind]()])
+    (back, _) = group.unstack()
+    for name, value in net.state_dict().items():
+        assert torch.equal(back.state_dict()[name], value), name
+    ids, lengths, _ = corpus(12)
+    ids_t, lens_t = torch.from_numpy(ids), torch.from_numpy(lengths)
+    with torch.inference_mode():
+        alone = net(ids_t, lens_t)  # (1, B, O)
+        first = group.eval()(ids_t, lens_t, members=torch.tensor([0]))
+    assert alone.shape == (1, 12, net.out_bias.shape[1])
+    torch.testing.assert_close(first, alone, rtol=1e-5, atol=1e-6)  # batched products
+    # the frozen tables of static and multichannel networks are shared, not trained
+    trainable = {name for name, p in group.named_parameters() if p.requires_grad}
+    assert ("table" in trainable) == (kind != "cnn-static")

@@ -34,7 +34,8 @@ def test_piece_vector_is_the_sentence_transformers_own_embedding(monkeypatch):
 
     vocab = _embeddings._wordpiece_tokenizer().get_vocab()
     words = ["good", "terrible", "film"]
-    table = _embeddings._distil_minilm(_embeddings._minilm_dir(), [vocab[w] for w in words])
+    ids = [vocab[w] for w in words]
+    table = textcnn._torch.distil_minilm(_embeddings._minilm_dir(), vocab, ids)
     reference = load_model(device="cpu").encode(words)
     assert table.shape == (3, 384)
     unit = table / np.linalg.norm(table, axis=1, keepdims=True)
@@ -45,12 +46,12 @@ def test_cache_is_built_once_and_rebuilt_when_damaged(tmp_path, monkeypatch):
     calls = []
     n = _embeddings._wordpiece_tokenizer().get_vocab_size()
 
-    def fake_distil(model_dir, ids=None, batch_size=512):
+    def fake_distil(model_dir):
         calls.append(1)
         return np.random.RandomState(0).randn(n, 12).astype(np.float32)
 
     monkeypatch.setenv("TEXTCNN_CACHE", str(tmp_path))
-    monkeypatch.setattr(_embeddings, "_distil_minilm", fake_distil)
+    monkeypatch.setattr(_embeddings, "_distil", fake_distil)
     first, name = resolve_vectors("minilm-l6", [], 12, 0)
     assert name == "minilm-l6 (12-d)" and len(calls) == 1
     cached = tmp_path / "minilm-l6-static-v1.npy"
@@ -80,7 +81,7 @@ def test_encoder_on_wordpieces_round_trips(tmp_path):
     pieces = {p for doc in wordpiece_tokenize(REVIEWS) for p in doc}
     assert set(vocab[2:]) == pieces and {"ted", "##ious", "gorgeous", "!"} <= pieces
     assert enc.embedding_coverage_["x0"] == pytest.approx(1.0)
-    assert enc.models_[0][0].module.embedding.tuned.weight.shape == (len(vocab), 32)
+    assert enc.models_[0][0].module.table.shape == (len(vocab), 32)
     new = ["a gorgeous mess", "unforgettable and witty"]
     enc.save(tmp_path / "m.textcnn")
     loaded = textcnn.load(tmp_path / "m.textcnn")

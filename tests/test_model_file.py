@@ -2,6 +2,7 @@ import json
 import logging
 import os
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -145,3 +146,35 @@ def test_every_parameter_round_trips_or_the_save_says_what_it_stored(tmp_path, b
     assert manifest["params"]["embeddings"] is None
     assert "KeyedVectors" in manifest["replaced_params"]["embeddings"]
     assert textcnn.load(tmp_path / "kv.textcnn").embeddings is None
+
+
+def test_files_written_before_the_torch_sub_package_load_to_the_same_outputs(tmp_path):
+    """Format-3 files written by textcnn before the CNN was stacked (commit 4818b64).
+
+    Made by fitting on the texts below: ``TextCNNEncoder(kernel_sizes=(2, 3), n_filters=4)``
+    and ``TextRNNEncoder(hidden_size=4)``, both with ``embeddings=None, embedding_dim=8,
+    max_epochs=2, cv=2, random_state=0``. They load to the same outputs, and saving them
+    again writes the same tensor names, shapes and values (the format is unchanged).
+    """
+    import io
+
+    words = "good bad great awful film plot acting dull witty long fun boring".split()
+    rng = np.random.RandomState(0)
+    texts = [" ".join(rng.choice(words, size=rng.randint(1, 9))) for _ in range(60)]
+    data = Path(__file__).parent / "data"
+    expected = np.load(data / "format3_expected.npz")
+    for name in ("cnn", "gru"):
+        old = data / f"format3_{name}.textcnn"
+        enc = textcnn.load(old)
+        np.testing.assert_allclose(enc.transform(texts), expected[name], rtol=0, atol=1e-12)
+        enc.save(tmp_path / f"{name}.textcnn")
+        arrays = []
+        for path in (old, tmp_path / f"{name}.textcnn"):
+            with zipfile.ZipFile(path) as zf:
+                with np.load(io.BytesIO(zf.read("tensors.npz"))) as npz:
+                    arrays.append({k: npz[k] for k in npz.files})
+        before, after = arrays
+        assert list(before) == list(after)
+        for key, value in before.items():
+            assert after[key].dtype == value.dtype and after[key].shape == value.shape, key
+            np.testing.assert_array_equal(after[key], value)

@@ -2,16 +2,18 @@ import numpy as np
 import pytest
 import torch
 
-from textcnn._batching import length_batches
-from textcnn._device import resolve_device
-from textcnn._nn import TextCNN, TextRNN, WordEmbedding, conv_output_mask, masked_max
-from textcnn._training import FittedNet, predict
+from textcnn._model_file.state import cnn_to_file
+from textcnn._torch import FittedNet, TextCNN, TextRNN, WordEmbedding, predict
+from textcnn._torch.device import resolve_device
+from textcnn._torch.layers import invalid_steps, masked_max, max_over_time
 
 
-def test_conv_output_mask_counts_wide_windows():
-    mask = conv_output_mask(torch.tensor([0, 1, 4]), width=4, kernel_size=3)
-    assert mask.shape == (3, 6)
-    assert mask.sum(1).tolist() == [2, 3, 6]
+def test_invalid_steps_count_wide_windows():
+    """A width-3 wide convolution of n tokens has n + 2 valid outputs (2 for n = 0)."""
+    lengths = torch.tensor([0, 1, 4])
+    invalid = invalid_steps((lengths + 3 - 1)[:, None], 6)
+    assert invalid.shape == (3, 6, 1)
+    assert (~invalid).sum(1).ravel().tolist() == [2, 3, 6]
 
 
 def test_embedding_copies_pretrained_and_keeps_padding_zero():
@@ -66,15 +68,6 @@ def test_row_output_independent_of_batch(kind):
     np.testing.assert_allclose(together.sum(1), 1.0, rtol=1e-6)
 
 
-def test_length_batches_cover_all_rows_once():
-    lengths = np.random.RandomState(0).randint(0, 40, size=1000)
-    batches = list(length_batches(lengths, 32, np.random.RandomState(1)))
-    assert sorted(np.concatenate(batches).tolist()) == list(range(1000))
-    # sorted within chunks: padding waste is small
-    waste = sum(len(b) * lengths[b].max() - lengths[b].sum() for b in batches)
-    assert waste < 0.1 * lengths.sum()
-
-
 def test_resolve_device_cpu_fallback(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert resolve_device("auto") == "cpu"
@@ -87,17 +80,40 @@ def test_resolve_device_cpu_fallback(monkeypatch):
 
 def test_masked_max_ignores_padding_steps():
     h = torch.tensor([[[1.0], [9.0], [9.0]], [[-2.0], [-1.0], [7.0]], [[-3.0], [8.0], [8.0]]])
-    assert masked_max(h, torch.tensor([1, 2, 0])).ravel().tolist() == [1.0, -1.0, -3.0]
+    lengths = torch.tensor([1, 2, 0]).clamp(min=1)  # as the RNN reads an empty text
+    assert masked_max(h.clone(), invalid_steps(lengths[:, None], 3)).ravel().tolist() == [
+        1.0,
+        -1.0,
+        -3.0,
+    ]
+    # groups of channels have their own ends; the gradient goes to the first maximum
+    a = torch.tensor([[[1.0, 4.0], [3.0, 5.0], [3.0, 6.0]]], requires_grad=True)
+    pooled = masked_max(a.clone(), invalid_steps(torch.tensor([[3, 2]]), 3))
+    assert pooled.tolist() == [[3.0, 5.0]]
+    (grad,) = torch.autograd.grad(pooled.sum(), a)
+    assert grad[0].tolist() == [[0.0, 0.0], [1.0, 1.0], [0.0, 0.0]]
+    values, index = max_over_time(a.detach().clone(), invalid_steps(torch.tensor([[0, 1]]), 3))
+    assert values.tolist() == [[float("-inf"), 4.0]] and index[0, 1, 0] == 0
 
 
 def _reference_cnn_features(model: TextCNN, ids: torch.Tensor, lengths: torch.Tensor):
-    """Kim's CNN written the textbook way: one wide conv1d per width, masked max."""
-    x = model.embedding(ids).transpose(1, 2)
+    """Kim's CNN written the textbook way: one wide conv1d per width, masked max.
+
+    The filters come from the model file's layout (``convs.<i>.weight``), so this also
+    checks the mapping between the stacked filters and torch's ``Conv1d`` weights.
+    """
+    weights = {k: v.detach().numpy() for k, v in model.state_dict().items()}
+    file = cnn_to_file(weights, model.kernel_sizes)
+    x = torch.nn.functional.embedding(ids, model.table)
+    if model.frozen is not None:
+        x = torch.cat([torch.nn.functional.embedding(ids, model.frozen), x], dim=-1)
+    x = x.transpose(1, 2)  # (N, C, L)
     pooled = []
-    for k, conv in zip(model.kernel_sizes, model.convs, strict=True):
-        h = torch.relu(conv(x))
-        mask = conv_output_mask(lengths, ids.shape[1], k)
-        pooled.append(h.masked_fill(~mask[:, None, :], 0.0).amax(dim=2))
+    for i, k in enumerate(model.kernel_sizes):
+        w, b = (torch.from_numpy(file[f"convs.{i}.{n}"]) for n in ("weight", "bias"))
+        h = torch.relu(torch.nn.functional.conv1d(x, w, b, padding=k - 1))  # (N, F, L + k - 1)
+        valid = torch.arange(h.shape[2])[None, :] < (lengths[:, None] + k - 1)
+        pooled.append(h.masked_fill(~valid[:, None, :], 0.0).amax(dim=2))
     return torch.cat(pooled, dim=1)
 
 
@@ -111,16 +127,18 @@ def test_stacked_cnn_equals_one_conv_per_width(mode):
     lengths = torch.tensor([7, 3, 1, 0])
     for row, n in enumerate(lengths.tolist()):
         ids[row, n:] = 0
-    got = model.features(ids, lengths)
+    got = model.features(ids, lengths)[0]  # a single network: a group of one
     want = _reference_cnn_features(model, ids, lengths)
     torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
-    (grad_got,) = torch.autograd.grad(got.square().sum(), model.convs[0].weight)
-    (grad_want,) = torch.autograd.grad(want.square().sum(), model.convs[0].weight)
-    torch.testing.assert_close(grad_got, grad_want, rtol=1e-4, atol=1e-6)
+    (grad_got,) = torch.autograd.grad(got.square().sum(), model.table)
+    (grad_want,) = torch.autograd.grad(want.square().sum(), model.table)
+    # the padding row (0) gets no gradient in the network (it stays zero)
+    assert torch.all(grad_got.to_dense()[0] == 0)
+    torch.testing.assert_close(grad_got.to_dense()[1:], grad_want[1:], rtol=1e-4, atol=1e-6)
 
 
 def test_mixed_precision_only_on_cuda(monkeypatch):
-    from textcnn._device import amp_dtype
+    from textcnn._torch.device import amp_dtype
 
     assert amp_dtype("cpu") is None
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
@@ -131,7 +149,7 @@ def test_mixed_precision_only_on_cuda(monkeypatch):
 
 
 def test_trained_network_is_returned_on_cpu_in_eval_mode():
-    from textcnn._training import TrainConfig, train
+    from textcnn._torch import TrainConfig, train
 
     rng = np.random.RandomState(0)
     ids = rng.randint(1, 20, size=(40, 6))

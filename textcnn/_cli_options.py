@@ -40,16 +40,25 @@ RENAMED = {"random_state": ("--seed", "--random-state"), "n_threads": ("--thread
 CLI_DEFAULTS = {"random_state": 0}  # repeatable runs unless asked otherwise
 
 
+#: Settings of the character-level CNN: ``--kind char`` (and the benchmarks' char-CNN).
+CHAR_CNN_PARAMS = dict(
+    level="char", embedding_dim=16, kernel_sizes=(3, 5, 7), n_filters=64, max_length=300
+)
+#: ``--kind`` -> (encoder class name, preset parameters); explicit options win over presets.
+KINDS: dict[str, tuple[str, dict[str, Any]]] = {
+    "cnn": ("TextCNNEncoder", {}),
+    "bigru": ("TextRNNEncoder", {"cell": "gru"}),
+    "bilstm": ("TextRNNEncoder", {"cell": "lstm"}),
+    "char": ("TextCNNEncoder", CHAR_CNN_PARAMS),
+}
+
+
 def _kinds() -> dict[str, tuple[type, dict[str, Any]]]:
-    """``--kind`` -> (encoder class, preset parameters); explicit options win over presets."""
-    from . import TextCNNEncoder, TextRNNEncoder
-    from ._encoders import CHAR_CNN_PARAMS
+    """:data:`KINDS` with the encoder classes (imports them, and torch)."""
+    from . import _encoders
 
     return {
-        "cnn": (TextCNNEncoder, {}),
-        "bigru": (TextRNNEncoder, {"cell": "gru"}),
-        "bilstm": (TextRNNEncoder, {"cell": "lstm"}),
-        "char": (TextCNNEncoder, dict(CHAR_CNN_PARAMS)),
+        kind: (getattr(_encoders, name), dict(preset)) for kind, (name, preset) in KINDS.items()
     }
 
 

@@ -20,7 +20,6 @@ import functools
 import importlib.util
 import logging
 import os
-import tempfile
 import zlib
 from collections import Counter
 from collections.abc import Sequence
@@ -28,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ._atomic import atomic_open
+from ._threads import one_blas_thread
 
 logger = logging.getLogger(__name__)
 
@@ -128,34 +130,11 @@ def wordpiece_tokenize(texts: Sequence[str]) -> list[list[str]]:
     return [e.tokens for e in encodings]
 
 
-def _distil_minilm(
-    model_dir: Path, ids: Sequence[int] | None = None, batch_size: int = 512
-) -> np.ndarray:
-    """Static vectors (n, 384): each word-piece alone through the model, mean-pooled.
+def _distil(model_dir: Path) -> np.ndarray:
+    """Every word-piece's static vector, (30522, 384): the torch sub-package distils them."""
+    from ._torch import distil_minilm
 
-    ``[CLS] piece [SEP]`` gives three output states; their mean is what the
-    sentence-transformer itself returns for a one-piece text (before normalising).
-    ``ids`` selects word-pieces (default: all 30,522).
-    """
-    import torch
-    from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()  # "Loading weights" bars are noise here
-    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
-    vocab = _wordpiece_tokenizer().get_vocab()
-    pieces = torch.arange(len(vocab)) if ids is None else torch.as_tensor(list(ids))
-    cls_id, sep_id = vocab["[CLS]"], vocab["[SEP]"]
-    table = np.zeros((len(pieces), int(model.config.hidden_size)), dtype=np.float32)
-    with torch.inference_mode():
-        for start in range(0, len(pieces), batch_size):
-            batch = pieces[start : start + batch_size]  # (B,)
-            x = torch.stack(
-                [torch.full_like(batch, cls_id), batch, torch.full_like(batch, sep_id)], 1
-            )
-            states = model(input_ids=x, attention_mask=torch.ones_like(x)).last_hidden_state
-            table[start : start + len(batch)] = states.mean(dim=1).float().numpy()  # (B, 384)
-    return table
+    return distil_minilm(model_dir, _wordpiece_tokenizer().get_vocab())
 
 
 def _minilm_vectors(dim: int) -> _ArrayVectors:
@@ -170,16 +149,9 @@ def _minilm_vectors(dim: int) -> _ArrayVectors:
             logger.warning("rebuilding the MiniLM vector cache %s (%s)", path, exc)
     if table is None:
         logger.info("distilling MiniLM word-piece vectors once into %s (~30 s)", path)
-        table = _distil_minilm(model_dir)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.save(fh, table)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        table = _distil(model_dir)
+        with atomic_open(path, "wb") as fh:
+            np.save(fh, table)
     vocab = _wordpiece_tokenizer().get_vocab()
     words = sorted(vocab, key=vocab.__getitem__)
     if len(words) != table.shape[0]:
@@ -201,12 +173,10 @@ def pca(matrix: np.ndarray, dim: int) -> np.ndarray:
     """
     if dim >= matrix.shape[1]:
         return np.asarray(matrix, dtype=np.float32)
-    from threadpoolctl import threadpool_limits
-
     centred = matrix.astype(np.float64) - matrix.mean(axis=0)
     # Eigenvectors of the (D, D) scatter matrix: one product, no SVD of the tall matrix.
     # One BLAS thread: idle OpenBLAS threads spin and starve torch's on a small machine.
-    with threadpool_limits(1, user_api="blas"):
+    with one_blas_thread():
         _, vectors = np.linalg.eigh(centred.T @ centred)  # ascending eigenvalues
         axes = vectors[:, ::-1][:, :dim].T  # (dim, D), leading first
         axes *= np.sign(axes[np.arange(dim), np.abs(axes).argmax(axis=1)])[:, None]

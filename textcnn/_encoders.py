@@ -1,12 +1,12 @@
 """The public neural encoders: :class:`TextCNNEncoder` and :class:`TextRNNEncoder`.
 
 Each says which network it builds and its parameters; everything else is shared
-(:mod:`textcnn._network`, :mod:`textcnn._base`). :func:`load` reads their model files.
+(:mod:`textcnn._neural_encoder`, :mod:`textcnn._crossfit_encoder`). :func:`load` reads
+their model files (:mod:`textcnn._model_file`).
 """
 
 from __future__ import annotations
 
-import logging
 import os
 from numbers import Integral
 from typing import Any
@@ -19,18 +19,11 @@ from torch import nn
 
 from . import _model_file, _text
 from ._constraints import IntTuple
-from ._network import _TextEncoderBase
-from ._nn import TextCNN, TextRNN, WordEmbedding
-
-logger = logging.getLogger(__name__)
-
-#: Settings of the character-level CNN used by the CLI's ``--kind char`` and the benchmarks.
-CHAR_CNN_PARAMS = dict(
-    level="char", embedding_dim=16, kernel_sizes=(3, 5, 7), n_filters=64, max_length=300
-)
+from ._neural_encoder import _NeuralEncoder
+from ._torch import TextCNN, TextRNN, WordEmbedding
 
 
-class TextCNNEncoder(_TextEncoderBase):
+class TextCNNEncoder(_NeuralEncoder):
     """Cross-fitted Kim (2014) text-CNN features for tabular models.
 
     One CNN per text column predicts the target from the words (or characters).
@@ -65,7 +58,7 @@ class TextCNNEncoder(_TextEncoderBase):
     # Regression values set on wine reviews, confirmed on SST-1 scored 0-4 (README).
     _auto = {"dropout": (0.5, 0.2), "patience": (1, 2)}
     _parameter_constraints: dict[str, list[Any]] = {
-        **_TextEncoderBase._parameter_constraints,
+        **_NeuralEncoder._parameter_constraints,
         "kernel_sizes": [IntTuple(1)],
         "n_filters": [Interval(Integral, 1, None, closed="left")],
     }
@@ -222,7 +215,7 @@ class TextCNNEncoder(_TextEncoderBase):
         return pd.DataFrame(rows)
 
 
-class TextRNNEncoder(_TextEncoderBase):
+class TextRNNEncoder(_NeuralEncoder):
     """Cross-fitted recurrent (BiGRU / BiLSTM) text features for tabular models.
 
     The same contract, embeddings and training as :class:`TextCNNEncoder`; only the
@@ -260,7 +253,7 @@ class TextRNNEncoder(_TextEncoderBase):
     _prefix = "textrnn"
     _auto = {"dropout": (0.5, 0.5), "patience": (2, 2)}
     _parameter_constraints: dict[str, list[Any]] = {
-        **_TextEncoderBase._parameter_constraints,
+        **_NeuralEncoder._parameter_constraints,
         "cell": [StrOptions({"gru", "lstm"})],
         "bidirectional": ["boolean"],
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
@@ -342,7 +335,7 @@ class TextRNNEncoder(_TextEncoderBase):
         )
 
 
-def load(path: str | os.PathLike[str]) -> _TextEncoderBase:
+def load(path: str | os.PathLike[str]) -> _NeuralEncoder:
     """Load an encoder saved by ``encoder.save(path)`` (on the CPU, ready to ``transform``).
 
     Parameters
@@ -363,17 +356,4 @@ def load(path: str | os.PathLike[str]) -> _TextEncoderBase:
     FileNotFoundError
         No such file.
     """
-    state = _model_file.read_model(path)
-    classes = {cls.__name__: cls for cls in (TextCNNEncoder, TextRNNEncoder)}
-    cls = classes.get(state["class"])
-    if cls is None:
-        raise ValueError(f"{path}: unknown encoder class {state['class']!r}")
-    encoder = cls.from_model_state(state)
-    logger.info(
-        "loaded %s: %s for column(s) %s, %d network(s) each",
-        path,
-        state["class"],
-        state["fitted"]["feature_names_in"] or state["fitted"]["n_features_in"],
-        len(encoder.models_[0]),
-    )
-    return encoder
+    return _model_file.load(path, (TextCNNEncoder, TextRNNEncoder))

@@ -14,8 +14,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 
 from . import _input, _ngram
-from ._base import ColumnLearner, _CrossFitEncoder
 from ._constraints import IntTuple
+from ._crossfit_encoder import ColumnLearner, _CrossFitEncoder
 
 
 class TfidfLinearEncoder(_CrossFitEncoder):

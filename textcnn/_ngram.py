@@ -17,6 +17,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 
 from . import _text
 from ._input import CLASSIFICATION
+from ._threads import one_blas_thread
 
 #: Settings of the networks' linear blend branch (those of ``TfidfLinearEncoder``'s defaults).
 BLEND_VECTORIZER = dict(analyzer="word", ngram_range=(1, 2), min_df=2, max_features=200_000)
@@ -114,13 +115,11 @@ class LinearHead:
         BLAS runs on one thread: the solvers gain little from more on sparse input,
         and idle OpenBLAS threads spin and starve torch's threads afterwards.
         """
-        from threadpoolctl import threadpool_limits
-
         present = np.unique(y) if task == CLASSIFICATION else None
         if present is not None and len(present) < 2:
             model = None
         else:
-            with threadpool_limits(1, user_api="blas"):
+            with one_blas_thread():
                 model = make_linear(task, C, alpha).fit(X, y)
         if present is None or (n_classes == 2 and len(present) == 2):
             coef = np.atleast_2d(np.asarray(model.coef_, dtype=np.float32))

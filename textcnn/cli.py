@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ._cli_options import (  # noqa: F401 (re-exported: the CLI's public names)
+    CHAR_CNN_PARAMS,
     CLI_DEFAULTS,
+    KINDS,
     NOT_OPTIONS,
     RENAMED,
     EncoderOption,
@@ -26,8 +28,6 @@ from ._cli_options import (  # noqa: F401 (re-exported: the CLI's public names)
 )
 
 logger = logging.getLogger("textcnn")
-
-KINDS = ("cnn", "bigru", "bilstm", "char")
 
 
 def _check_output(path: Path, force: bool) -> None:
@@ -60,6 +60,14 @@ def _in_cli_words(exc: BaseException) -> str:
     return f"{exc.message}; try {flag}"
 
 
+def _positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text}")
+    return value
+
+
 def _human(value: Any) -> str:
     """A metric for people: 4 significant digits (``0.4395``, ``59.43``); others as str."""
     if isinstance(value, float):
@@ -90,7 +98,7 @@ def cmd_fit_transform(args: argparse.Namespace) -> int:
     """Train on TRAIN, write the out-of-fold features and the model."""
     import pandas as pd
 
-    from ._model_file import save_model
+    from ._model_file import save
     from .io import TableWriter, atomic_path, read_chunks
 
     src, out, model_out = Path(args.train), Path(args.out), Path(args.model_out)
@@ -114,7 +122,7 @@ def cmd_fit_transform(args: argparse.Namespace) -> int:
         writer = TableWriter(tmp, out, features=feats.columns)
         writer.write(result)
         writer.close()
-    save_model(enc, model_out, metrics={**metrics, "fit_seconds": round(seconds, 2)})
+    save(enc, model_out, metrics={**metrics, "fit_seconds": round(seconds, 2)})
     if not args.quiet:
         shown = "  ".join(f"{k} {_human(v)}" for k, v in metrics.items())
         sys.stdout.write(
@@ -139,6 +147,8 @@ def cmd_transform(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     if getattr(enc, "feature_names_in_", None) is None:
         raise UserError(f"{args.model}: model was not trained on named columns")
+    if args.threads is not None:  # the thread policy (textcnn._threads) takes it from here
+        enc.set_params(n_threads=args.threads)
     text = [str(c) for c in enc.feature_names_in_]
     if args.dask or args.scheduler:
         return _transform_on_dask(args, enc, text, out)
@@ -314,21 +324,8 @@ def _verbosity_options(default: Any) -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for tests and docs)."""
-    from . import __version__
-
-    # -v / -q before or after the command: a subcommand's defaults would overwrite a
-    # `textcnn -v transform ...` given before it, so theirs are SUPPRESS (not set)
-    parser = argparse.ArgumentParser(
-        prog="textcnn",
-        description="Cross-fitted text-CNN features for tabular data.",
-        parents=[_verbosity_options(default=False)],
-    )
-    common = _verbosity_options(default=argparse.SUPPRESS)
-    parser.add_argument("--version", action="version", version=f"textcnn {__version__}")
-    sub = parser.add_subparsers(dest="command", parser_class=_LazyParser)
-
+def _add_fit_transform(sub: Any, common: argparse.ArgumentParser) -> None:
+    """The ``fit-transform`` command (its encoder options are added when it is parsed)."""
     fit = sub.add_parser(
         "fit-transform",
         parents=[common],
@@ -346,7 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--model-out", required=True, help="model file to write")
     fit.add_argument(
         "--kind",
-        choices=KINDS,
+        choices=list(KINDS),
         default="cnn",
         help="network: TextCNNEncoder (cnn), TextRNNEncoder with a GRU or LSTM cell "
         "(bigru, bilstm), or TextCNNEncoder with the character-level settings CHAR_CNN_PARAMS "
@@ -356,6 +353,9 @@ def build_parser() -> argparse.ArgumentParser:
     fit.on_first_parse = _add_encoder_options  # when fit-transform is parsed (imports torch)
     fit.set_defaults(func=cmd_fit_transform)
 
+
+def _add_transform(sub: Any, common: argparse.ArgumentParser) -> None:
+    """The ``transform`` command."""
     tr = sub.add_parser("transform", parents=[common], help="apply a model file to a table")
     tr.add_argument(
         "data",
@@ -366,6 +366,14 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--model", required=True, help="model file from fit-transform")
     tr.add_argument("--chunksize", type=int, default=50_000, help="rows per chunk (50000)")
     tr.add_argument(
+        "--threads",
+        "--n-threads",
+        type=_positive_int,
+        default=None,
+        help="torch threads per process (default: the model's n_threads, usually auto: "
+        "the cores free now; on Dask, at most each worker's threads)",
+    )
+    tr.add_argument(
         "--dask",
         action="store_true",
         help="run on Dask: a local cluster of --workers processes, or --scheduler",
@@ -375,6 +383,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_io_options(tr)
     tr.set_defaults(func=cmd_transform)
 
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs)."""
+    from ._version import __version__
+
+    # -v / -q before or after the command: a subcommand's defaults would overwrite a
+    # `textcnn -v transform ...` given before it, so theirs are SUPPRESS (not set)
+    parser = argparse.ArgumentParser(
+        prog="textcnn",
+        description="Cross-fitted text-CNN features for tabular data.",
+        parents=[_verbosity_options(default=False)],
+    )
+    common = _verbosity_options(default=argparse.SUPPRESS)
+    parser.add_argument("--version", action="version", version=f"textcnn {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_LazyParser)
+
+    _add_fit_transform(sub, common)
+    _add_transform(sub, common)
     info = sub.add_parser("info", parents=[common], help="describe a model file")
     info.add_argument("model")
     info.set_defaults(func=cmd_info)

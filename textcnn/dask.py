@@ -73,23 +73,14 @@ def local_cluster(n_workers: int | None = None, **kwargs: Any) -> Any:
         return LocalCluster(**{**options, **kwargs})
 
 
-def _worker_threads() -> int | None:
-    """Threads of the Dask worker running this task (None outside a worker)."""
-    try:
-        from distributed import get_worker
-
-        return int(get_worker().state.nthreads)
-    except (ImportError, ValueError, AttributeError):
-        return None
-
-
 def transform_partition(
     part: pd.DataFrame, encoder: Any, text: Sequence[str], keep: Sequence[str]
 ) -> pd.DataFrame:
     """Featurize one partition: ``keep`` columns, then the encoder's output columns.
 
-    Torch uses as many threads as the worker has (so two single-thread workers on a
-    two-core machine do not fight over the cores).
+    The encoder's thread policy (:mod:`textcnn._threads`) gives torch at most as many
+    threads as the worker has (so two single-thread workers on a two-core machine do
+    not fight over the cores).
 
     Parameters
     ----------
@@ -111,11 +102,6 @@ def transform_partition(
     if len(part) == 0:
         features = pd.DataFrame({n: pd.Series(dtype="float64") for n in names}, index=part.index)
     else:
-        threads = _worker_threads()
-        if threads is not None:
-            import torch
-
-            torch.set_num_threads(threads)
         features = pd.DataFrame(
             encoder.transform(part[list(text)]), index=part.index, columns=names
         )

@@ -1,11 +1,11 @@
-"""The model-file format: a zip that runs no code when loaded.
+"""The container of a model file: a zip that runs no code when loaded.
 
 A file holds ``manifest.json`` (format version, class, parameters, ``set_output``
 configuration, fitted attributes, metrics, sha256 of the other members),
 ``vocabularies.json``, ``ngrams.json`` and ``tensors.npz`` (arrays, read back with
-``allow_pickle=False``). The encoder gives and takes its state through
-``get_model_state()`` / ``from_model_state()``; this module knows the format only
-(no encoder class, no tensor name), so imports run one way: estimators -> here.
+``allow_pickle=False``). It writes and reads a *state* -- ``"class"``, ``"params"``,
+``"output_config"``, ``"fitted"`` (JSON-able) and ``"arrays"`` (name -> ndarray) --
+which :mod:`textcnn._model_file.state` makes from an encoder and turns back into one.
 
 Parameters are stored as JSON; a scikit-learn splitter (``cv=StratifiedKFold(...)``)
 as its class and arguments, and explicit folds as index lists, so they round-trip. A
@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from ._atomic import atomic_path
+from .._atomic import atomic_path
+from .._version import __version__
 
 logger = logging.getLogger(__name__)
 
@@ -124,24 +125,22 @@ def decode_param(value: Any) -> Any:
     return value
 
 
-def save_model(
-    encoder: Any, path: str | os.PathLike[str], metrics: dict[str, float] | None = None
+def write(
+    state: dict[str, Any], path: str | os.PathLike[str], metrics: dict[str, float] | None = None
 ) -> None:
-    """Write a fitted encoder to a model file that runs no code when loaded.
+    """Write an encoder's state to a model file, atomically.
 
     Parameters
     ----------
-    encoder : fitted network encoder
-        Anything with ``get_model_state()``.
+    state : dict
+        ``"class"``, ``"params"``, ``"output_config"``, ``"fitted"`` (with
+        ``"vocabularies"`` and ``"ngrams"``) and ``"arrays"``.
     path : str or os.PathLike
-        Destination, written atomically.
+        Destination.
     metrics : dict of str to float or None, default=None
         Figures to keep with the model (e.g. out-of-fold accuracy), shown by
         ``textcnn info``.
     """
-    from . import __version__
-
-    state = encoder.get_model_state()
     params, replaced = {}, {}
     for name, value in state["params"].items():
         try:
@@ -189,7 +188,7 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
     Parameters
     ----------
     path : str or os.PathLike
-        A file written by :func:`save_model`.
+        A file written by :func:`write`.
 
     Returns
     -------
@@ -230,19 +229,19 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
     return manifest
 
 
-def read_model(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """An encoder's state from a model file, for ``cls.from_model_state``.
+def read(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """An encoder's state from a model file (the inverse of :func:`write`).
 
     Parameters
     ----------
     path : str or os.PathLike
-        A file written by :func:`save_model`.
+        A file written by :func:`write`.
 
     Returns
     -------
     dict
         ``"class"``, ``"params"`` (decoded), ``"output_config"``, ``"fitted"`` and
-        ``"arrays"`` (name -> ndarray), as ``get_model_state()`` gave them.
+        ``"arrays"`` (name -> ndarray), as they were written.
     """
     manifest = read_manifest(path)
     blobs = manifest.pop("_blobs")

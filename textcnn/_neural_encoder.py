@@ -1,10 +1,11 @@
-"""The neural encoders' base (not public): tokens, word vectors, one training loop, state.
+"""The neural encoders' base (not public): tokens, word vectors, one training loop.
 
-Network kinds differ only in the module they build (:meth:`_TextEncoderBase._build_module`).
-Tokenising, embeddings, cross-fitting (:mod:`textcnn._base`) and training
-(:mod:`textcnn._training`) are shared. :meth:`_TextEncoderBase.get_model_state` and
-:meth:`~_TextEncoderBase.from_model_state` are what the model-file format
-(:mod:`textcnn._model_file`) asks of an encoder.
+:class:`_NeuralEncoder` is what :class:`~textcnn.TextCNNEncoder` and
+:class:`~textcnn.TextRNNEncoder` share; they differ only in the network they build
+(:meth:`_NeuralEncoder._build_module`). Cross-fitting is the base's
+(:mod:`textcnn._crossfit_encoder`); training and prediction are the torch
+sub-package's (:mod:`textcnn._torch`); threads follow :mod:`textcnn._threads`; model
+files are :mod:`textcnn._model_file`'s, which calls :meth:`_NeuralEncoder._network_from_weights`.
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from . import _crossfit, _device, _embeddings, _input, _ngram, _text, _training
-from ._base import ColumnLearner, _CrossFitEncoder
+from . import _embeddings, _input, _model_file, _ngram, _text, _threads, _torch
 from ._constraints import DeviceString
-from ._nn import EMBEDDING_MODES, WordEmbedding, state_shapes
+from ._crossfit_encoder import ColumnLearner, _CrossFitEncoder
+from ._torch import EMBEDDING_MODES, FittedNet, TrainConfig, WordEmbedding
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def _is_subword(embeddings: Any) -> bool:
     return isinstance(embeddings, str) and embeddings in _embeddings.SUBWORD
 
 
-class _TextEncoderBase(_CrossFitEncoder):
+class _NeuralEncoder(_CrossFitEncoder):
     """The neural encoders (not public): tokens, word vectors, one training loop."""
 
     #: What ``"auto"`` means per parameter: (classification, regression) values.
@@ -66,8 +66,8 @@ class _TextEncoderBase(_CrossFitEncoder):
         raise NotImplementedError
 
     # ------------------------------------------------------------------ fitting
-    def _train_config(self, device: str, task: str) -> _training.TrainConfig:
-        return _training.TrainConfig(
+    def _train_config(self, device: str, task: str) -> TrainConfig:
+        return TrainConfig(
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             lr=self.lr,
@@ -97,7 +97,7 @@ class _TextEncoderBase(_CrossFitEncoder):
             return self._auto[name][task == _input.REGRESSION]
         return value
 
-    def _blend(self, net: _training.FittedNet, pred: np.ndarray, ngrams: Any) -> np.ndarray:
+    def _blend(self, net: FittedNet, pred: np.ndarray, ngrams: Any) -> np.ndarray:
         """The network's output averaged with its n-gram linear model's (``linear_blend``)."""
         if net.linear is None:
             return pred
@@ -146,29 +146,31 @@ class _TextEncoderBase(_CrossFitEncoder):
 
     def _device(self) -> str:
         try:
-            return _device.resolve_device(self.device)
+            return _torch.resolve_device(self.device)
         except ValueError:  # fitted with device="cuda", used where there is no GPU
             if hasattr(self, "models_"):
                 return "cpu"
             raise
 
-    def _threads(self) -> int:
-        """Torch threads for this fit or transform (``n_threads``, ``"auto"`` resolved)."""
-        return _crossfit.choose_threads(self.n_threads, torch.get_num_threads(), self.n_jobs)
+    def _threads(self) -> Any:
+        """Torch threads for this fit or transform: the thread policy, in force in a block."""
+        return _threads.torch_threads(
+            self.n_threads, self.n_jobs, torch.get_num_threads, torch.set_num_threads
+        )
 
     def _fit(self, X: Any, y: Any, groups: Any, oof: bool) -> np.ndarray | None:
-        with _device.torch_threads(self._threads()):
+        with self._threads():
             return super()._fit(X, y, groups, oof)
 
     def transform(self, X: Any) -> np.ndarray:  # noqa: D102 (the base class's docstring)
         self._validate_params()  # n_threads / device may have been set since fit
-        with _device.torch_threads(self._threads()):
+        with self._threads():
             return super().transform(X)
 
     transform.__doc__ = _CrossFitEncoder.transform.__doc__
 
     def _fit_setup(self) -> dict[str, Any]:
-        device = _device.resolve_device(self.device)
+        device = _torch.resolve_device(self.device)
         vectors: Any = None
         if self._effective_mode() != "rand":
             if isinstance(self.embeddings, str) and self.embeddings in _embeddings.TRAINED:
@@ -200,10 +202,10 @@ class _TextEncoderBase(_CrossFitEncoder):
         device = setup["device"]
         cfg = self._train_config(device, task)
 
-        def fit_rows(jobs: list[tuple[np.ndarray, int]]) -> list[_training.FittedNet]:
+        def fit_rows(jobs: list[tuple[np.ndarray, int]]) -> list[FittedNet]:
             # all jobs (the folds) in lockstep as one group; the shared batch order is
             # seeded by the column, so a fold trains the same in any group
-            nets = _training.train_many(build, ids, lengths, y, task, cfg, jobs, None, seed)
+            nets = _torch.train_many(build, ids, lengths, y, task, cfg, jobs, None, seed)
             for net, (rows, _) in zip(nets, jobs, strict=True):
                 if ngrams is not None:
                     net.linear = _ngram.LinearHead.fit(
@@ -211,10 +213,8 @@ class _TextEncoderBase(_CrossFitEncoder):
                     )
             return nets
 
-        def predict_rows(
-            nets: list[_training.FittedNet], rows: list[np.ndarray]
-        ) -> list[np.ndarray]:
-            preds = _training.predict_many(nets, ids, lengths, rows, device=device)
+        def predict_rows(nets: list[FittedNet], rows: list[np.ndarray]) -> list[np.ndarray]:
+            preds = _torch.predict_many(nets, ids, lengths, rows, device=device)
             return [
                 self._blend(net, pred, None if ngrams is None else ngrams[r])
                 for net, pred, r in zip(nets, preds, rows, strict=True)
@@ -244,83 +244,43 @@ class _TextEncoderBase(_CrossFitEncoder):
         ngrams = None if vectorizer is None else vectorizer.transform(texts)
         nets = self.models_[c]
         # every network reads each batch in one pass (the texts are tokenised once)
-        preds = _training.predict_many(nets, ids, lengths, device=self._device())
+        preds = _torch.predict_many(nets, ids, lengths, device=self._device())
         return np.mean(
             [self._blend(m, p, ngrams) for m, p in zip(nets, preds, strict=True)], axis=0
         )
 
     # ------------------------------------------------------------------ state and files
+    def _network_from_weights(
+        self, shapes: tuple[int, int, int], info: dict[str, Any], weights: dict[str, Any]
+    ) -> FittedNet:
+        """A fitted network (CPU, eval mode) from a model file's arrays (its own layout).
+
+        Parameters
+        ----------
+        shapes : (int, int, int)
+            Vocabulary size, embedding dim, outputs.
+        info : dict
+            ``task``, ``target_mean``, ``target_scale``, ``best_epoch``.
+        weights : dict of str to ndarray
+            The module's state, by its own names.
+        """
+        build = self._builder(shapes[0], shapes[1], shapes[2], info["task"], None)
+        module = build()
+        module.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in weights.items()})
+        return FittedNet(module.eval(), **info)
+
     def get_model_state(self) -> dict[str, Any]:
-        """Everything a model file stores, as JSON-able values and named arrays.
+        """Everything a model file stores (see :func:`textcnn._model_file.encoder_state`).
 
         Returns
         -------
         dict
-            ``"class"`` (name), ``"params"`` (:meth:`get_params`, as they are),
-            ``"output_config"`` (``set_output``), ``"fitted"`` (JSON-able fitted
-            attributes, vocabularies, n-gram vocabularies and per-network facts) and
-            ``"arrays"`` (name -> ndarray: network weights, linear heads, idf).
+            ``"class"``, ``"params"``, ``"output_config"``, ``"fitted"`` and ``"arrays"``.
         """
-        check_is_fitted(self, "models_")
-        arrays: dict[str, np.ndarray] = {}
-        networks = []
-        for c, models in enumerate(self.models_):
-            column = []
-            for m, net in enumerate(models):
-                state = net.module.state_dict()
-                for name, tensor in state.items():
-                    arrays[f"{c}/{m}/{name}"] = tensor.detach().cpu().numpy()
-                if net.linear is not None:
-                    arrays[f"linear/{c}/{m}/coef"] = net.linear.coef
-                    arrays[f"linear/{c}/{m}/intercept"] = net.linear.intercept
-                vocab_size, dim, n_outputs = state_shapes(state)
-                column.append(
-                    {
-                        "task": net.task,
-                        "target_mean": net.target_mean,
-                        "target_scale": net.target_scale,
-                        "best_epoch": net.best_epoch,
-                        "vocab_size": vocab_size,
-                        "embedding_dim": dim,
-                        "n_outputs": n_outputs,
-                    }
-                )
-            networks.append(column)
-        ngrams: list[list[str] | None] = []
-        for c, vectorizer in enumerate(self.ngram_vectorizers_):
-            if vectorizer is None:
-                ngrams.append(None)
-                continue
-            ngrams.append(vectorizer.get_feature_names_out().tolist())  # in column order
-            arrays[f"ngrams/{c}/idf"] = vectorizer.idf_.astype(np.float64)
-        names = getattr(self, "feature_names_in_", None)
-        classes = getattr(self, "classes_", None)
-        fitted = {
-            "embedding_mode": self._effective_mode(),
-            "n_features_in": int(self.n_features_in_),
-            "feature_names_in": None if names is None else [str(n) for n in names],
-            "target_type": self.target_type_,
-            "classes": None if classes is None else classes.tolist(),
-            "embedding_coverage": self.embedding_coverage_,
-            "networks": networks,
-            "vocabularies": self.vocabularies_,
-            "ngrams": ngrams,
-        }
-        output_config = {
-            k: v
-            for k, v in getattr(self, "_sklearn_output_config", {}).items()
-            if isinstance(v, str)
-        }
-        return {
-            "class": type(self).__name__,
-            "params": self.get_params(),
-            "output_config": output_config,
-            "fitted": fitted,
-            "arrays": arrays,
-        }
+        return _model_file.encoder_state(self)
 
     @classmethod
-    def from_model_state(cls, state: dict[str, Any]) -> _TextEncoderBase:
+    def from_model_state(cls, state: dict[str, Any]) -> _NeuralEncoder:
         """A fitted encoder (CPU, eval mode) from what :meth:`get_model_state` gave.
 
         Parameters
@@ -332,55 +292,7 @@ class _TextEncoderBase(_CrossFitEncoder):
         -------
         TextCNNEncoder or TextRNNEncoder
         """
-        encoder = cls(**state["params"])
-        encoder.set_output(transform=state.get("output_config", {}).get("transform"))
-        fitted, arrays = state["fitted"], state["arrays"]
-        models = []
-        for c, column in enumerate(fitted["networks"]):
-            nets = []
-            for m, info in enumerate(column):
-                prefix = f"{c}/{m}/"
-                weights = {
-                    k[len(prefix) :]: torch.from_numpy(np.asarray(v))
-                    for k, v in arrays.items()
-                    if k.startswith(prefix)
-                }
-                shapes = info.get("vocab_size"), info.get("embedding_dim"), info.get("n_outputs")
-                if None in shapes:  # files of format versions 1 and 2
-                    shapes = state_shapes(weights)
-                info = {k: info[k] for k in ("task", "target_mean", "target_scale", "best_epoch")}
-                build = encoder._builder(shapes[0], shapes[1], shapes[2], info["task"], None)
-                module = build()
-                module.load_state_dict(weights, strict=True)
-                net = _training.FittedNet(module.eval(), **info)
-                if f"linear/{c}/{m}/coef" in arrays:
-                    net.linear = _ngram.LinearHead(
-                        np.asarray(arrays[f"linear/{c}/{m}/coef"]),
-                        np.asarray(arrays[f"linear/{c}/{m}/intercept"]),
-                        info["task"],
-                    )
-                nets.append(net)
-            models.append(nets)
-        vectorizers = []
-        for c, vocabulary in enumerate(fitted.get("ngrams") or [None] * len(models)):
-            vectorizer = None
-            if vocabulary is not None:
-                vectorizer = _ngram.make_vectorizer(
-                    **_ngram.BLEND_VECTORIZER, lowercase=encoder.lowercase, vocabulary=vocabulary
-                )
-                vectorizer.idf_ = np.asarray(arrays[f"ngrams/{c}/idf"])
-            vectorizers.append(vectorizer)
-        encoder.n_features_in_ = fitted["n_features_in"]
-        if fitted["feature_names_in"] is not None:
-            encoder.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
-        encoder.target_type_ = fitted["target_type"]
-        if fitted["classes"] is not None:
-            encoder.classes_ = np.asarray(fitted["classes"])
-        encoder.embedding_coverage_ = fitted["embedding_coverage"]
-        encoder.vocabularies_ = fitted["vocabularies"]
-        encoder.ngram_vectorizers_ = vectorizers
-        encoder.models_ = models
-        return encoder
+        return _model_file.encoder_from_state(cls, state)
 
     def save(self, path: Any) -> None:
         """Save to a model file that runs no code when loaded (see :func:`textcnn.load`).
@@ -391,6 +303,4 @@ class _TextEncoderBase(_CrossFitEncoder):
             Destination (zip of a JSON manifest, vocabularies and ``.npz`` weights),
             written atomically.
         """
-        from ._model_file import save_model
-
-        save_model(self, path)
+        _model_file.save(self, path)

@@ -1,61 +1,16 @@
-"""Batches of similar-length rows: their order, alone or for a lockstep group, and padding.
+"""Batches of similar-length rows for a lockstep group, and their padding.
 
-:func:`length_batches` orders one network's rows (and sorts rows for prediction),
 :func:`lockstep_schedule` aligns the batches of the members of a group step by step, and
-:func:`_pad_batch` stacks the members' rows of one step into one right-padded tensor.
+:func:`pad_batch` stacks the members' rows of one step into one right-padded tensor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import torch
-
-
-def length_batches(
-    lengths: np.ndarray, batch_size: int, rng: np.random.RandomState | None
-) -> Iterator[np.ndarray]:
-    """Index batches of similar-length rows.
-
-    With ``rng``: shuffle, cut into chunks of 50 batches, sort each chunk by length,
-    and shuffle the batch order (little padding, still random). Without: sorted by
-    length (for prediction).
-
-    Parameters
-    ----------
-    lengths : ndarray of shape (n,)
-        Row lengths.
-    batch_size : int
-        Rows per batch.
-    rng : numpy.random.RandomState or None
-        Shuffling source; None for deterministic sorted order.
-
-    Yields
-    ------
-    ndarray of int
-        Positions into ``lengths``.
-
-    Examples
-    --------
-    >>> [b.tolist() for b in length_batches(np.array([5, 1, 3]), 2, None)]
-    [[1, 2], [0]]
-    """
-    n = len(lengths)
-    if rng is None:
-        order = np.argsort(lengths, kind="stable")
-        yield from (order[i : i + batch_size] for i in range(0, n, batch_size))
-        return
-    perm = rng.permutation(n)
-    chunk = batch_size * 50
-    batches = []
-    for start in range(0, n, chunk):
-        part = perm[start : start + chunk]
-        part = part[np.argsort(lengths[part], kind="stable")]
-        batches.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
-    for i in rng.permutation(len(batches)):
-        yield batches[i]
 
 
 def lockstep_schedule(
@@ -117,7 +72,7 @@ def lockstep_schedule(
     return [[(k, mine[slot]) for k, mine in enumerate(slots) if slot in mine] for slot in order]
 
 
-def _pad_batch(
+def pad_batch(
     ids: torch.Tensor, lengths: torch.Tensor, parts: Sequence[np.ndarray]
 ) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
     """Stack per-member row sets into right-padded (G', B, W) ids and (G', B) lengths.

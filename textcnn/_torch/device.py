@@ -1,34 +1,8 @@
-"""Where and how the networks run: device choice, torch thread count, mixed precision."""
+"""Where and how the networks run: device choice, mixed precision, transfers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import torch
-
-
-@contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run the block with ``torch.set_num_threads(n)``, then restore the previous count.
-
-    Examples
-    --------
-    >>> before = torch.get_num_threads()
-    >>> with torch_threads(1):
-    ...     torch.get_num_threads()
-    1
-    >>> torch.get_num_threads() == before
-    True
-    """
-    before = torch.get_num_threads()
-    if n != before:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        if n != before:
-            torch.set_num_threads(before)
 
 
 def resolve_device(device: str) -> str:
@@ -74,14 +48,16 @@ def amp_dtype(device: str) -> torch.dtype | None:
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
 
 
-def _autocast(device: str) -> torch.autocast:
+def autocast(device: str) -> torch.autocast:
+    """Mixed precision on CUDA where :func:`amp_dtype` says so; a no-op elsewhere."""
     dtype = amp_dtype(device)
     if dtype is None:
         return torch.autocast(device_type="cpu", enabled=False)
     return torch.autocast(device_type="cuda", dtype=dtype)
 
 
-def _to_device(t: torch.Tensor, device: str) -> torch.Tensor:
+def to_device(t: torch.Tensor, device: str) -> torch.Tensor:
+    """``t`` on ``device`` (pinned, non-blocking copy to a GPU; as is on the CPU)."""
     if device == "cpu":
         return t
     return t.pin_memory().to(device, non_blocking=True)

@@ -1,0 +1,292 @@
+"""An encoder's fitted state as JSON-able values and named arrays, and back.
+
+The only place that names what a model file stores: the fitted attributes, the
+vocabularies, the blend branch's n-gram vocabularies and idf, the linear heads and the
+networks' tensors. Tensor names are those of format 3 (``"<column>/<network>/<name>"``,
+with torch-layer names such as ``convs.0.weight``); :class:`~textcnn._torch.TextCNN`
+keeps its filters stacked, and :func:`cnn_to_file` / :func:`cnn_from_file` convert.
+Torch-free: the encoder builds its networks from arrays (``_network_from_weights``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from .. import _ngram
+from . import container
+
+logger = logging.getLogger(__name__)
+
+
+def cnn_to_file(weights: dict[str, np.ndarray], kernel_sizes: Sequence[int]) -> dict[str, Any]:
+    """A single :class:`~textcnn._torch.TextCNN`'s weights under the file's names.
+
+    The stacked filter matrix ``weight`` (1, K * C, n_kernels * F), rows ordered
+    (offset, channel), narrow filters left-padded to the widest width K, becomes one
+    ``convs.<i>.weight`` (F, C, k) per width, as ``torch.nn.Conv1d`` holds it.
+
+    Examples
+    --------
+    >>> w = {"table": np.zeros((3, 1)), "weight": np.arange(4.0).reshape(1, 2, 2),
+    ...      "bias": np.zeros((1, 2)), "out_weight": np.ones((1, 2, 1)),
+    ...      "out_bias": np.zeros((1, 1))}
+    >>> file = cnn_to_file(w, (1, 2))
+    >>> file["convs.0.weight"].tolist(), file["convs.1.weight"].tolist()
+    ([[[2.0]]], [[[1.0, 3.0]]])
+    >>> cnn_from_file(file, (1, 2))["weight"].tolist()
+    [[[0.0, 1.0], [2.0, 3.0]]]
+    """
+    out = {"embedding.tuned.weight": weights["table"]}
+    if "frozen" in weights:
+        out["embedding.frozen.weight"] = weights["frozen"]
+    widest = max(kernel_sizes)
+    stacked = weights["weight"][0]  # (K * C, nk * F)
+    per_width = stacked.shape[1] // len(kernel_sizes)
+    full = stacked.reshape(widest, -1, stacked.shape[1]).transpose(2, 1, 0)  # (nk * F, C, K)
+    for i, k in enumerate(kernel_sizes):
+        part = slice(i * per_width, (i + 1) * per_width)
+        out[f"convs.{i}.weight"] = np.ascontiguousarray(full[part, :, widest - k :])
+        out[f"convs.{i}.bias"] = weights["bias"][0, part]
+    out["output.weight"] = np.ascontiguousarray(weights["out_weight"][0].T)
+    out["output.bias"] = weights["out_bias"][0]
+    return out
+
+
+def cnn_from_file(arrays: dict[str, Any], kernel_sizes: Sequence[int]) -> dict[str, np.ndarray]:
+    """The inverse of :func:`cnn_to_file`: file names to the stacked layout (one member)."""
+    widest = max(kernel_sizes)
+    convs = [np.asarray(arrays[f"convs.{i}.weight"]) for i in range(len(kernel_sizes))]
+    full = np.concatenate(
+        [
+            np.pad(w, ((0, 0), (0, 0), (widest - k, 0)))
+            for k, w in zip(kernel_sizes, convs, strict=True)
+        ]
+    )  # (nk * F, C, K)
+    native = {
+        "table": np.asarray(arrays["embedding.tuned.weight"]),
+        "weight": full.transpose(2, 1, 0).reshape(1, -1, full.shape[0]),
+        "bias": np.concatenate([arrays[f"convs.{i}.bias"] for i in range(len(convs))])[None],
+        "out_weight": np.asarray(arrays["output.weight"]).T[None],
+        "out_bias": np.asarray(arrays["output.bias"])[None],
+    }
+    if "embedding.frozen.weight" in arrays:
+        native["frozen"] = np.asarray(arrays["embedding.frozen.weight"])
+    return native
+
+
+def state_shapes(arrays: dict[str, Any]) -> tuple[int, int, int]:
+    """(vocabulary size, embedding dim, outputs) of a network's arrays under the file's names."""
+    vocab_size, dim = arrays["embedding.tuned.weight"].shape
+    return int(vocab_size), int(dim), int(arrays["output.weight"].shape[0])
+
+
+def _is_cnn(encoder: Any) -> bool:
+    return hasattr(encoder, "kernel_sizes")
+
+
+def _network_arrays(encoder: Any, net: Any) -> dict[str, Any]:
+    weights = net.weights()
+    if _is_cnn(encoder):
+        return cnn_to_file(weights, tuple(encoder.kernel_sizes))
+    return weights  # the RNN's own layer names are the file's
+
+
+def _networks(encoder: Any, arrays: dict[str, np.ndarray]) -> list[list[dict[str, Any]]]:
+    """Write every network's tensors and linear head into ``arrays``; their facts."""
+    networks = []
+    for c, models in enumerate(encoder.models_):
+        column = []
+        for m, net in enumerate(models):
+            weights = _network_arrays(encoder, net)
+            for name, values in weights.items():
+                arrays[f"{c}/{m}/{name}"] = values
+            if net.linear is not None:
+                arrays[f"linear/{c}/{m}/coef"] = net.linear.coef
+                arrays[f"linear/{c}/{m}/intercept"] = net.linear.intercept
+            vocab_size, dim, n_outputs = state_shapes(weights)
+            column.append(
+                {
+                    "task": net.task,
+                    "target_mean": net.target_mean,
+                    "target_scale": net.target_scale,
+                    "best_epoch": net.best_epoch,
+                    "vocab_size": vocab_size,
+                    "embedding_dim": dim,
+                    "n_outputs": n_outputs,
+                }
+            )
+        networks.append(column)
+    return networks
+
+
+def encoder_state(encoder: Any) -> dict[str, Any]:
+    """Everything a model file stores of a fitted neural encoder.
+
+    Parameters
+    ----------
+    encoder : TextCNNEncoder or TextRNNEncoder
+        Fitted.
+
+    Returns
+    -------
+    dict
+        ``"class"`` (name), ``"params"`` (:meth:`get_params`, as they are),
+        ``"output_config"`` (``set_output``), ``"fitted"`` (JSON-able fitted
+        attributes, vocabularies, n-gram vocabularies and per-network facts) and
+        ``"arrays"`` (name -> ndarray: network weights, linear heads, idf).
+    """
+    check_is_fitted(encoder, "models_")
+    arrays: dict[str, np.ndarray] = {}
+    networks = _networks(encoder, arrays)
+    ngrams: list[list[str] | None] = []
+    for c, vectorizer in enumerate(encoder.ngram_vectorizers_):
+        if vectorizer is None:
+            ngrams.append(None)
+            continue
+        ngrams.append(vectorizer.get_feature_names_out().tolist())  # in column order
+        arrays[f"ngrams/{c}/idf"] = vectorizer.idf_.astype(np.float64)
+    names = getattr(encoder, "feature_names_in_", None)
+    classes = getattr(encoder, "classes_", None)
+    fitted = {
+        "embedding_mode": encoder._effective_mode(),
+        "n_features_in": int(encoder.n_features_in_),
+        "feature_names_in": None if names is None else [str(n) for n in names],
+        "target_type": encoder.target_type_,
+        "classes": None if classes is None else classes.tolist(),
+        "embedding_coverage": encoder.embedding_coverage_,
+        "networks": networks,
+        "vocabularies": encoder.vocabularies_,
+        "ngrams": ngrams,
+    }
+    output_config = {
+        k: v
+        for k, v in getattr(encoder, "_sklearn_output_config", {}).items()
+        if isinstance(v, str)
+    }
+    return {
+        "class": type(encoder).__name__,
+        "params": encoder.get_params(),
+        "output_config": output_config,
+        "fitted": fitted,
+        "arrays": arrays,
+    }
+
+
+def _load_networks(encoder: Any, fitted: dict[str, Any], arrays: dict[str, Any]) -> list[list]:
+    """Every column's networks, built by the encoder from their arrays."""
+    models = []
+    for c, column in enumerate(fitted["networks"]):
+        nets = []
+        for m, info in enumerate(column):
+            prefix = f"{c}/{m}/"
+            weights = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+            shapes = info.get("vocab_size"), info.get("embedding_dim"), info.get("n_outputs")
+            if None in shapes:  # files of format versions 1 and 2
+                shapes = state_shapes(weights)
+            if _is_cnn(encoder):
+                weights = cnn_from_file(weights, tuple(encoder.kernel_sizes))
+            info = {k: info[k] for k in ("task", "target_mean", "target_scale", "best_epoch")}
+            net = encoder._network_from_weights(shapes, info, weights)
+            if f"linear/{c}/{m}/coef" in arrays:
+                net.linear = _ngram.LinearHead(
+                    np.asarray(arrays[f"linear/{c}/{m}/coef"]),
+                    np.asarray(arrays[f"linear/{c}/{m}/intercept"]),
+                    info["task"],
+                )
+            nets.append(net)
+        models.append(nets)
+    return models
+
+
+def encoder_from_state(cls: type, state: dict[str, Any]) -> Any:
+    """A fitted encoder (CPU, eval mode) from what :func:`encoder_state` gave.
+
+    Parameters
+    ----------
+    cls : type
+        ``TextCNNEncoder`` or ``TextRNNEncoder``.
+    state : dict
+        As returned by :func:`encoder_state` (arrays may be numpy arrays).
+
+    Returns
+    -------
+    TextCNNEncoder or TextRNNEncoder
+    """
+    encoder = cls(**state["params"])
+    encoder.set_output(transform=state.get("output_config", {}).get("transform"))
+    fitted, arrays = state["fitted"], state["arrays"]
+    models = _load_networks(encoder, fitted, arrays)
+    vectorizers = []
+    for c, vocabulary in enumerate(fitted.get("ngrams") or [None] * len(models)):
+        vectorizer = None
+        if vocabulary is not None:
+            vectorizer = _ngram.make_vectorizer(
+                **_ngram.BLEND_VECTORIZER, lowercase=encoder.lowercase, vocabulary=vocabulary
+            )
+            vectorizer.idf_ = np.asarray(arrays[f"ngrams/{c}/idf"])
+        vectorizers.append(vectorizer)
+    encoder.n_features_in_ = fitted["n_features_in"]
+    if fitted["feature_names_in"] is not None:
+        encoder.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
+    encoder.target_type_ = fitted["target_type"]
+    if fitted["classes"] is not None:
+        encoder.classes_ = np.asarray(fitted["classes"])
+    encoder.embedding_coverage_ = fitted["embedding_coverage"]
+    encoder.vocabularies_ = fitted["vocabularies"]
+    encoder.ngram_vectorizers_ = vectorizers
+    encoder.models_ = models
+    return encoder
+
+
+def save(
+    encoder: Any, path: str | os.PathLike[str], metrics: dict[str, float] | None = None
+) -> None:
+    """Write a fitted encoder to a model file that runs no code when loaded.
+
+    Parameters
+    ----------
+    encoder : TextCNNEncoder or TextRNNEncoder
+        Fitted.
+    path : str or os.PathLike
+        Destination, written atomically.
+    metrics : dict of str to float or None, default=None
+        Figures to keep with the model (e.g. out-of-fold accuracy), shown by
+        ``textcnn info``.
+    """
+    container.write(encoder_state(encoder), path, metrics)
+
+
+def load(path: str | os.PathLike[str], classes: Sequence[type]) -> Any:
+    """Read a model file into a fitted encoder of one of ``classes`` (by class name).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The model file.
+    classes : sequence of type
+        The encoder classes a file may name.
+
+    Returns
+    -------
+    TextCNNEncoder or TextRNNEncoder
+        The fitted encoder, on the CPU.
+    """
+    state = container.read(path)
+    cls = {c.__name__: c for c in classes}.get(state["class"])
+    if cls is None:
+        raise ValueError(f"{path}: unknown encoder class {state['class']!r}")
+    encoder = encoder_from_state(cls, state)
+    logger.info(
+        "loaded %s: %s for column(s) %s, %d network(s) each",
+        path,
+        state["class"],
+        state["fitted"]["feature_names_in"] or state["fitted"]["n_features_in"],
+        len(encoder.models_[0]),
+    )
+    return encoder

@@ -1,0 +1,152 @@
+"""Layers every network kind shares: Kim's embedding variants and masked max-over-time.
+
+Every network takes ``(ids, lengths)`` -- ids right-padded with 0 -- and pools its
+activations over time with :func:`masked_max`, ignoring the positions a row does not
+reach (so a row's output does not depend on the longest row of its batch).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+EMBEDDING_MODES = ("rand", "static", "non-static", "multichannel")
+
+
+def invalid_steps(ends: torch.Tensor, steps: int) -> torch.Tensor:
+    """Positions at or after each row's end, per group of channels.
+
+    Parameters
+    ----------
+    ends : Tensor of shape (N, n_groups)
+        First invalid position of each row, per group of channels (e.g. per filter
+        width: a width-``k`` wide convolution of ``n`` tokens has ``n + k - 1`` valid
+        outputs; later ones see only batch padding).
+    steps : int
+        Positions T.
+
+    Returns
+    -------
+    Tensor of shape (N, T, n_groups), bool
+
+    Examples
+    --------
+    >>> invalid_steps(torch.tensor([[1], [3]]), 3)[..., 0].int().tolist()
+    [[0, 1, 1], [0, 0, 0]]
+    """
+    positions = torch.arange(steps, device=ends.device)  # (T,)
+    return positions[None, :, None] >= ends[:, None, :]  # (N, T, n_groups)
+
+
+def max_over_time(a: torch.Tensor, invalid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Values and first positions of the max over axis 1, ignoring invalid positions.
+
+    ``a`` (N, T, C) is overwritten (-inf where invalid). Its C channels are
+    ``n_groups`` equal groups, each with its own valid positions ``invalid`` (N, T,
+    n_groups). A row with no valid position gives -inf. ``adaptive_max_pool1d`` finds
+    values and positions 7x faster on CPU than ``max(dim=1)`` (measured at (250, 34, 300)).
+
+    Returns
+    -------
+    values : Tensor of shape (N, C)
+    index : Tensor of shape (N, C, 1), int64
+
+    Examples
+    --------
+    >>> a = torch.tensor([[[1.0], [5.0]], [[2.0], [-1.0]]])
+    >>> values, index = max_over_time(a, invalid_steps(torch.tensor([[1], [2]]), 2))
+    >>> values.tolist(), index.ravel().tolist()
+    ([[1.0], [2.0]], [0, 0])
+    """
+    n, steps, _ = a.shape
+    a.view(n, steps, invalid.shape[2], -1).masked_fill_(invalid[..., None], float("-inf"))
+    values, index = nn.functional.adaptive_max_pool1d(a.transpose(1, 2), 1, return_indices=True)
+    return values.squeeze(2), index  # (N, C), (N, C, 1)
+
+
+class _MaskedMax(torch.autograd.Function):
+    """:func:`max_over_time` with a gradient to the first maximal position (one scatter)."""
+
+    @staticmethod
+    def forward(ctx: Any, a: torch.Tensor, invalid: torch.Tensor) -> torch.Tensor:
+        values, index = max_over_time(a.detach(), invalid)
+        ctx.save_for_backward(index)
+        ctx.shape = a.shape
+        return values
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        (index,) = ctx.saved_tensors
+        out = grad.new_zeros(ctx.shape)
+        return out.scatter_(1, index.transpose(1, 2), grad.unsqueeze(1)), None
+
+
+def masked_max(a: torch.Tensor, invalid: torch.Tensor) -> torch.Tensor:
+    """Max over time of (N, T, C) activations at valid positions, (N, C); differentiable.
+
+    ``a`` is overwritten: pass a fresh tensor nothing else reads (see :func:`max_over_time`).
+
+    Examples
+    --------
+    >>> a = torch.tensor([[[1.0], [5.0]], [[2.0], [-1.0]]])
+    >>> masked_max(a, invalid_steps(torch.tensor([[1], [2]]), 2)).tolist()
+    [[1.0], [2.0]]
+    """
+    return _MaskedMax.apply(a, invalid)
+
+
+class WordEmbedding(nn.Module):
+    """Kim 2014's four embedding variants.
+
+    Parameters
+    ----------
+    vocab_size : int
+        Number of ids (row 0 is padding and stays zero).
+    embedding_dim : int
+        Vector size.
+    mode : {"rand", "static", "non-static", "multichannel"}
+        ``rand``: random, trained; ``static``: pretrained, frozen; ``non-static``:
+        pretrained, fine-tuned; ``multichannel``: a frozen and a fine-tuned copy side
+        by side (output has ``2 * embedding_dim`` channels).
+    pretrained : Tensor of shape (vocab_size, embedding_dim) or None, default=None
+        Initial vectors; *copied*, so one pristine matrix can seed many models.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_dim: int,
+        mode: str = "non-static",
+        pretrained: torch.Tensor | None = None,
+    ) -> None:
+        super().__init__()
+        if mode != "rand" and pretrained is None:
+            raise ValueError(f"embedding_mode={mode!r} needs pretrained vectors")
+        self.mode = mode
+        # sparse=True: a step's gradient holds only the rows its batch looked up, and the
+        # optimiser updates only those (lazy Adam, see ``optim.GroupAdam``).
+        self.tuned = nn.Embedding(vocab_size, embedding_dim, padding_idx=0, sparse=True)
+        if pretrained is not None:
+            with torch.no_grad():
+                self.tuned.weight.copy_(pretrained)  # a copy: never share the caller's tensor
+        else:
+            nn.init.uniform_(self.tuned.weight, -0.25, 0.25)
+            with torch.no_grad():
+                self.tuned.weight[0].zero_()
+        self.tuned.weight.requires_grad_(mode in ("rand", "non-static", "multichannel"))
+        self.frozen: nn.Embedding | None = None
+        if mode == "multichannel":
+            self.frozen = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+            with torch.no_grad():
+                self.frozen.weight.copy_(pretrained)
+            self.frozen.weight.requires_grad_(False)
+        self.out_dim = embedding_dim * (2 if mode == "multichannel" else 1)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        """Embed ids (N, L) -> (N, L, out_dim)."""
+        x = self.tuned(ids)  # (N, L, D)
+        if self.frozen is not None:
+            x = torch.cat([self.frozen(ids), x], dim=-1)  # (N, L, 2D)
+        return x
