@@ -59,7 +59,7 @@ from textcnn.io import atomic_path, write_text_atomic
 RESULTS = Path(__file__).parent / "results"
 
 DATASETS = ("airline", "wine")
-AG_CONFIGS = ("autogluon", "autogluon+textcnn", "autogluon+textcnn+tfidf")
+AG_CONFIGS = ("autogluon", "autogluon+tfidf", "autogluon+textcnn", "autogluon+textcnn+tfidf")
 H2O_CONFIGS = ("h2o", "h2o+textcnn", "h2o+textcnn+tfidf")
 CONFIGS = AG_CONFIGS + H2O_CONFIGS
 QUICK = {"datasets": "airline", "max_rows": 600, "cv": 2, "time_limit": 20.0}
@@ -124,7 +124,9 @@ def encoders(config: str, regression: bool, seed: int) -> list:
     from textcnn import TextCNNEncoder, TfidfLinearEncoder
 
     target_type = "continuous" if regression else "auto"
-    chosen = [TextCNNEncoder(target_type=target_type, random_state=seed)]
+    chosen = []
+    if "+textcnn" in config:
+        chosen.append(TextCNNEncoder(target_type=target_type, random_state=seed))
     if config.endswith("+tfidf"):
         chosen.append(TfidfLinearEncoder(target_type=target_type, random_state=seed))
     return chosen
@@ -175,7 +177,10 @@ def run_autogluon(config, train, test, target, regression, args) -> dict[str, An
     if config != "autogluon":
         from textcnn.autogluon import TextCNNFeatureGenerator
 
-        generator = TextCNNFeatureGenerator(encoders=encoders(config, regression, args.seed))
+        generator = TextCNNFeatureGenerator(
+            encoders=encoders(config, regression, args.seed),
+            time_limit=args.time_limit if args.budget else None,  # the plugin's time budget
+        )
     path = tempfile.mkdtemp(prefix="ag-")
     try:
         predictor = TabularPredictor(
@@ -212,6 +217,9 @@ def run_autogluon(config, train, test, target, regression, args) -> dict[str, An
             "text_fits": fits,
             "best_model": predictor.model_best,
             "n_models": len(predictor.model_names()),
+            "budget_s": getattr(fg, "time_budget_", None),
+            "fallbacks": list(getattr(fg, "fallbacks_", [])),
+            "text_features": list(getattr(fg, "text_features_", [])),
         }
     finally:
         shutil.rmtree(path, ignore_errors=True)
@@ -306,6 +314,28 @@ def run_one(dataset: str, config: str, fold: int, args) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- report
+def budget_table(rows: list[dict], time_limit: float) -> str:
+    """Per fit under the plugin's budget: a model or not, the plugin's share, fallbacks."""
+    lines = [
+        "| data set | configuration | fold | models | text s (share of the limit) | budget s "
+        "| fallbacks |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in sorted(rows, key=lambda r: (r["dataset"], r["config"], r["fold"])):
+        if "score" not in r:
+            lines.append(f"| {r['dataset']} | {r['config']} | {r['fold']} | **failed** | | | "
+                         f"{r.get('error', '')} |")  # fmt: skip
+            continue
+        budget = r.get("budget_s")
+        lines.append(
+            f"| {r['dataset']} | {r['config']} | {r['fold']} | {r['n_models']} | "
+            f"{r['text_s']:.0f} ({r['text_s'] / time_limit:.0%}) | "
+            f"{'-' if budget is None else f'{budget:.0f}'} | "
+            f"{'; '.join(r.get('fallbacks') or []) or '-'} |"
+        )
+    return "\n".join(lines)
+
+
 def summarise(rows: list[dict]) -> list[dict]:
     """One line per (data set, configuration): means and fold SDs."""
     out = []
@@ -462,6 +492,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--systems", default="autogluon,h2o", help="autogluon, h2o or both")
+    parser.add_argument("--configs", default=None, help=f"only these, of {','.join(CONFIGS)}")
     parser.add_argument("--cv", type=int, default=5, help="outer folds")
     parser.add_argument("--folds", default=None, help="run only these folds, e.g. 0,1")
     parser.add_argument("--time-limit", type=float, default=150.0, help="seconds per fit")
@@ -472,6 +503,12 @@ def main() -> None:
         "--quick",
         action="store_true",
         help=f"smoke run: {QUICK} unless given; writes automl_quick.*",
+    )
+    parser.add_argument(
+        "--budget",
+        action="store_true",
+        help="give the plugin the time limit (TextCNNFeatureGenerator(time_limit=...)): its "
+        "encoders then spend at most time_share of it, with the documented fallbacks",
     )
     parser.add_argument("--out", default=None, help="default benchmarks/results/automl")
     parser.add_argument("--report-only", action="store_true", help="redo the report from jsonl")
@@ -493,6 +530,8 @@ def main() -> None:
     rows = [json.loads(line) for line in jsonl.read_text().splitlines()] if jsonl.exists() else []
     systems = args.systems.split(",")
     configs = [c for c in CONFIGS if c.split("+")[0] in systems]
+    if args.configs:
+        configs = [c for c in configs if c in args.configs.split(",")]
     fold_ids = [int(f) for f in args.folds.split(",")] if args.folds else range(args.cv)
     if not args.report_only:
         done = {(r["dataset"], r["config"], r["fold"]) for r in rows if "error" not in r}
@@ -506,6 +545,8 @@ def main() -> None:
                         value = getattr(args, name)
                         if value is not None:
                             cmd += [f"--{name.replace('_', '-')}", str(value)]
+                    if args.budget:
+                        cmd.append("--budget")
                     start = time.perf_counter()
                     proc = subprocess.run(cmd, capture_output=True, text=True)
                     lines = proc.stdout.strip().splitlines()
@@ -544,6 +585,8 @@ def main() -> None:
         f"{table(summary)}\n\nPaired per-fold margins over the system alone:\n\n"
         f"{margins(summary)}\n"
     )
+    if args.budget:
+        md += f"\n{budget_table(rows, args.time_limit)}\n"
     print("\n" + md)
     write_text_atomic(out.with_suffix(".md"), header + md)
     write_text_atomic(

@@ -29,6 +29,10 @@ from sklearn.pipeline import Pipeline
 
 from textcnn import TextCNNEncoder, TfidfLinearEncoder
 
+#: Share of the AutoML time budget the CNN may spend before it (its ``max_time``): fewer
+#: epochs when time is short, so the whole run stays within 1.5x the budget.
+TEXT_SHARE = 0.5
+
 
 def make_model(
     text: str,
@@ -75,6 +79,11 @@ def run(
     }
     if estimators is not None:
         settings["estimator_list"] = estimators
+    if encoders is None:  # under FLAML's budget: the CNN may take TEXT_SHARE of it (max_time)
+        encoders = [
+            TextCNNEncoder(random_state=0, max_time=TEXT_SHARE * time_budget),
+            TfidfLinearEncoder(random_state=0),
+        ]
     score = r2_score if regression else accuracy_score
     models = {
         "FLAML alone (text as a category)": AutoML(**settings),

@@ -43,6 +43,9 @@ from sklearn.model_selection import train_test_split
 
 from textcnn import TextCNNEncoder, TfidfLinearEncoder
 
+#: Share of H2O's ``max_runtime_secs`` the CNN may spend before it (its ``max_time``).
+TEXT_SHARE = 0.5
+
 JAVA_MISSING = (
     "H2O AutoML runs in a Java process and no java was found (PATH or JAVA_HOME): "
     "install a Java runtime, e.g. on Debian/Ubuntu `apt-get install default-jre-headless`"
@@ -147,8 +150,12 @@ def run(
     h2o = start_h2o(nthreads=nthreads)
     if encoders is None:
         target_type = "continuous" if regression else "auto"
-        encoders = [
-            TextCNNEncoder(target_type=target_type, random_state=seed),
+        encoders = [  # the CNN may take TEXT_SHARE of H2O's budget (max_time: fewer epochs)
+            TextCNNEncoder(
+                target_type=target_type,
+                random_state=seed,
+                max_time=TEXT_SHARE * max_runtime_secs,
+            ),
             TfidfLinearEncoder(target_type=target_type, random_state=seed),
         ]
     train, test = train_test_split(

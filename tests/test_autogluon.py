@@ -187,3 +187,74 @@ def test_random_labels_give_chance_through_bagging_and_stacking(
         assert calls == {"fit_transform": 1, "fit": 0}  # bags and stack levels refit nothing
     else:
         assert score > 0.75  # the same pipeline with in-sample features: the guard bites
+
+
+def _generator(predictor):
+    return predictor._learner.feature_generators[0]
+
+
+def test_a_cnn_that_cannot_train_one_epoch_in_the_budget_falls_back_to_ngrams(
+    tmp_path, monkeypatch, caplog
+):
+    """Time budget: the CNN is cut in its first epoch, so TfidfLinearEncoder stands in."""
+    from textcnn._torch import clock
+
+    monkeypatch.setattr(clock.Clock, "out_of_time", lambda self: True)  # no time, ever
+    train = make_frame(240)
+    generator = TextCNNFeatureGenerator(encoders=[TextCNNEncoder(**FAST)], time_limit=120)
+    with caplog.at_level("WARNING", logger="textcnn"):
+        predictor = TabularPredictor(label="label", path=str(tmp_path), verbosity=0).fit(
+            train,
+            feature_generator=generator,
+            hyperparameters=GBM,
+            fit_weighted_ensemble=False,
+            time_limit=120,
+            **ONE_CORE,
+        )
+    fitted = _generator(predictor)
+    assert fitted.time_budget_ == pytest.approx(0.3 * 120)
+    assert [type(e).__name__ for e in fitted.encoders_] == ["TfidfLinearEncoder"]
+    assert fitted.text_features_ == ["review__tfidf_1"]  # AutoGluon codes the labels 0, 1
+    assert fitted.fallbacks_[0].startswith("TextCNNEncoder could not train one epoch")
+    assert fitted.fallbacks_[1] == "TfidfLinearEncoder stands in for the neural encoder(s)"
+    warned = [r.getMessage() for r in caplog.records if "time budget" in r.getMessage()]
+    assert len(warned) == 2
+    assert predictor.model_names() and predictor.predict(train.head(5)).shape == (5,)
+
+
+def test_no_budget_left_means_no_text_features_and_autogluon_still_fits(tmp_path):
+    train = make_frame(240)
+    generator = TextCNNFeatureGenerator(
+        encoders=[TextCNNEncoder(**FAST), TfidfLinearEncoder()], time_limit=1e-6
+    )
+    predictor = TabularPredictor(label="label", path=str(tmp_path), verbosity=0).fit(
+        train, feature_generator=generator, hyperparameters=GBM, fit_weighted_ensemble=False,
+        **ONE_CORE,
+    )  # fmt: skip
+    fitted = _generator(predictor)
+    assert fitted.encoders_ == [] and fitted.text_features_ == []
+    assert fitted.fallbacks_[-1] == "no text features: no encoder fitted within the time budget"
+    assert [f.split(" ")[0] for f in fitted.fallbacks_[:2]] == [
+        "TfidfLinearEncoder",
+        "TextCNNEncoder",
+    ]  # the n-gram encoder is tried first
+    assert predictor.model_names() and predictor.predict(train.head(3)).shape == (3,)
+
+
+def test_the_cnn_gets_the_budget_left_as_max_time(tmp_path):
+    train = make_frame(240)
+    generator = TextCNNFeatureGenerator(
+        encoders=[TextCNNEncoder(**FAST), TfidfLinearEncoder()], time_limit=300, time_share=0.5
+    )
+    predictor = TabularPredictor(label="label", path=str(tmp_path), verbosity=0).fit(
+        train, feature_generator=generator, hyperparameters=GBM, fit_weighted_ensemble=False,
+        **ONE_CORE,
+    )  # fmt: skip
+    fitted = _generator(predictor)
+    cnn, tfidf = fitted.encoders_  # the templates' order, whatever order they fitted in
+    assert type(cnn).__name__ == "TextCNNEncoder" and type(tfidf).__name__ == "TfidfLinearEncoder"
+    assert 140 < cnn.max_time <= 150  # 150 s less the n-gram encoder's seconds
+    assert fitted.fallbacks_ == []
+    assert min(cnn.epochs_trained_["review"]) == FAST["max_epochs"]  # time was no constraint
+    with pytest.raises(ValueError, match="time_share must be in"):
+        TextCNNFeatureGenerator(time_share=0)

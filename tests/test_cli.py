@@ -152,7 +152,8 @@ def test_info(fitted):
     out = run("info", model)
     assert out.returncode == 0
     assert "TextCNNEncoder" in out.stdout and "text columns: review" in out.stdout
-    assert "['neg', 'pos']" in out.stdout and "2 fold models averaged" in out.stdout
+    assert "target:       2 classes (neg, pos)\n" in out.stdout
+    assert "2 fold models averaged" in out.stdout
     acc = float(re.search(r"review: oof_accuracy = ([0-9.]+)", out.stdout).group(1))
     assert 0.7 < acc <= 1
 
@@ -496,3 +497,71 @@ def test_transform_threads_go_through_the_thread_policy(fitted, train_csv, tmp_p
     assert torch.get_num_threads() == before
     out = run(*args, "--threads", "0", "--out", tmp_path / "c.csv")
     assert out.returncode == 2 and "expected an integer >= 1, got 0" in out.stderr
+
+
+def test_the_chosen_task_is_stated_and_progress_reaches_stderr(train_csv, tmp_path):
+    """An integer target becomes classes: the summary and ``info`` say so, and how to change it."""
+    train = pd.read_csv(train_csv)
+    rng = np.random.RandomState(2)
+    train["stars"] = np.where(train["label"] == "pos", 4, 1) + rng.randint(0, 2, len(train))
+    train.to_csv(tmp_path / "stars.csv", index=False)
+    model = tmp_path / "m.textcnn"
+    args = ["--text", "review", "--target", "stars", "--model-out", model]
+    fast = [a for a in FAST if a != "-q"]
+    out = run("fit-transform", tmp_path / "stars.csv", *args, "--out", tmp_path / "o.csv", *fast)
+    assert out.returncode == 0, out.stderr
+    said = "target: 4 classes (1, 2, 4, 5); use --target-type continuous for regression"
+    assert said in out.stdout
+    # not a terminal: progress goes to the log at the default verbosity ...
+    assert "INFO textcnn.progress: column 1 of 1: fold(s) 1, 2 of 2 done, " in out.stderr
+    info = run("info", model).stdout
+    assert "target:       4 classes (1, 2, 4, 5); use --target-type continuous" in info
+    # ... and -q silences it
+    quiet = run(
+        "fit-transform", tmp_path / "stars.csv", *args, "--force", "--out", tmp_path / "q.csv",
+        *FAST,
+    )  # fmt: skip
+    assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""
+
+
+def test_an_unwritable_destination_is_refused_before_any_work(
+    train_csv, tmp_path, monkeypatch, capsys
+):
+    from textcnn import _atomic, io
+    from textcnn.cli import main
+
+    def read_only(path):
+        raise OSError(30, "Read-only file system")
+
+    read = []
+    monkeypatch.setattr(_atomic, "check_writable", read_only)
+    monkeypatch.setattr(io, "read_chunks", lambda *a, **k: read.append(1))
+    out = tmp_path / "o.csv"
+    args = ["fit-transform", str(train_csv), "--text", "review", "--target", "label"]
+    code = main([*args, "--model-out", str(tmp_path / "m.textcnn"), "--out", str(out), "-q"])
+    assert code == 1 and read == []  # refused before reading, let alone training
+    assert capsys.readouterr().err == (
+        f"textcnn: error: {out}: cannot be written (Read-only file system)\n"
+    )
+
+
+def test_input_errors_come_before_torch_is_imported(train_csv, tmp_path):
+    """A column typo or a constant target fails in a second, not after loading torch."""
+    frame = pd.read_csv(train_csv).assign(same="x")
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    common = f"'--model-out', {str(tmp_path / 'm')!r}, '--out', {str(tmp_path / 'o.csv')!r}, '-q'"
+    code = (
+        "import sys\n"
+        "from textcnn.cli import main\n"
+        f"typo = main(['fit-transform', {str(tmp_path / 't.csv')!r}, '--text', 'reviw', "
+        f"'--target', 'label', {common}])\n"
+        f"constant = main(['fit-transform', {str(tmp_path / 't.csv')!r}, '--text', 'review', "
+        f"'--target', 'same', {common}])\n"
+        "assert (typo, constant) == (1, 1), (typo, constant)\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    errors = out.stderr.splitlines()
+    assert "no column" in errors[0] and "reviw" in errors[0]
+    assert "y is constant" in errors[1]

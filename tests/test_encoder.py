@@ -1,3 +1,5 @@
+import time
+
 import joblib
 import numpy as np
 import pandas as pd
@@ -409,3 +411,49 @@ def test_a_failed_fit_leaves_a_fitted_encoder_as_it_was(binary_data, monkeypatch
         enc.fit(other, y)
     assert enc.vocabularies_ == vocabularies
     np.testing.assert_array_equal(enc.transform(X), before)
+
+
+def test_max_time_bounds_the_fit_and_every_network_of_a_column_stops_together(binary_data):
+    X, y = binary_data
+    params = {**FAST, "max_epochs": 100_000, "early_stopping": True, "patience": 100_000}
+    start = time.perf_counter()
+    enc = TextCNNEncoder(**{**params, "max_time": 1.5})
+    oof = enc.fit_transform(X, y)
+    took = time.perf_counter() - start
+    assert took < 15  # unbounded, 100,000 epochs would take hours
+    trained = enc.epochs_trained_["review"]
+    assert len(trained) == 3 and len(set(trained)) == 1 and trained[0] < 100_000
+    assert oof.shape == (len(y), 1) and np.isfinite(oof).all()
+    with pytest.raises(ValueError, match="'max_time' parameter"):
+        TextCNNEncoder(**{**FAST, "max_time": 0}).fit(X, y)
+
+
+def test_a_numeric_text_column_gets_a_warning_naming_it(binary_data, caplog):
+    X, y = binary_data
+    rng = np.random.RandomState(0)
+    X = X.assign(age=[str(v) for v in rng.randint(18, 90, size=len(y))])
+    with caplog.at_level("WARNING", logger="textcnn"):
+        TextCNNEncoder(**{**FAST, "max_epochs": 1}).fit(X, y)
+    (record,) = [r for r in caplog.records if "holds numbers" in r.getMessage()]
+    assert record.getMessage().startswith("text column 'age' holds numbers (100% of its values")
+
+
+def test_progress_reaches_the_logs_when_no_terminal_shows_bars(binary_data, caplog, monkeypatch):
+    from textcnn import _progress
+
+    monkeypatch.setattr(_progress.ProgressLog.__init__, "__defaults__", (0.0,))  # every step
+    X, y = binary_data
+    with caplog.at_level("INFO", logger="textcnn.progress"):
+        TextCNNEncoder(**{**FAST, "verbose": True}).fit_transform(X, y)
+    lines = [r.getMessage() for r in caplog.records if r.name == "textcnn.progress"]
+    assert any(
+        line.startswith("column 'review': epoch 1 of at most 4, step 1/")
+        and "network(s) training" in line
+        and "s left" in line
+        for line in lines
+    ), lines
+    assert lines[-1].startswith("column 1 of 1: fold(s) 1, 2, 3 of 3 done, ")
+    caplog.clear()
+    with caplog.at_level("INFO", logger="textcnn.progress"):
+        TextCNNEncoder(**FAST).fit_transform(X, y)  # verbose=False: silent
+    assert not [r for r in caplog.records if r.name == "textcnn.progress"]

@@ -218,3 +218,61 @@ def test_a_single_network_is_a_group_of_one(kind):
     # the frozen tables of static and multichannel networks are shared, not trained
     trainable = {name for name, p in group.named_parameters() if p.requires_grad}
     assert ("table" in trainable) == (kind != "cnn-static")
+
+
+def test_the_deadline_stops_every_member_at_the_same_step(monkeypatch):
+    """max_time: the members stop together mid-epoch, validated, each with its best state."""
+    from textcnn._torch import clock
+
+    ids, lengths, y = corpus(300, seed=1)
+    jobs = [(np.arange(0, 300, 2), 1), (np.arange(1, 300, 2), 2), (np.arange(150), 3)]
+    cfg = TrainConfig(max_epochs=10, batch_size=16, patience=5, lr=1e-2, deadline=float("inf"))
+    checks = []
+
+    def out_of_time(self):
+        checks.append(1)
+        return len(checks) > 12  # epoch 1 checks 8 times (9 steps), then 4 steps of epoch 2
+
+    monkeypatch.setattr(clock.Clock, "out_of_time", out_of_time)
+    nets = train_many(BUILDS["cnn"], ids, lengths, y, "classification", cfg, jobs)
+    assert [n.epochs_trained for n in nets] == [1 + 5 / 9] * 3  # the same step of epoch 2
+    assert {n.best_epoch for n in nets} <= {1, 2}  # validated in the cut epoch too
+    for net in nets:
+        assert np.isfinite(predict(net, ids, lengths)).all()
+    # no deadline: the same jobs run to the epoch limit or early stopping
+    monkeypatch.undo()
+    free = train_many(BUILDS["cnn"], ids, lengths, y, "classification", TrainConfig(), jobs[:1])
+    assert free[0].epochs_trained == int(free[0].epochs_trained) >= 2
+
+
+def test_an_epoch_that_would_end_past_the_deadline_does_not_start(monkeypatch, caplog):
+    from textcnn._torch import clock
+
+    ids, lengths, y = corpus(150)
+    now = [1000.0]
+    monkeypatch.setattr(clock.time, "time", lambda: now[0])
+    real_step = clock.Clock.step
+
+    def step(self, *args):
+        now[0] += 1.0  # every step takes one (fake) second: an epoch of 10 steps, 10 s
+        real_step(self, *args)
+
+    monkeypatch.setattr(clock.Clock, "step", step)
+    cfg = TrainConfig(max_epochs=10, batch_size=16, early_stopping=False, deadline=1000.0 + 20)
+    with caplog.at_level("INFO", logger="textcnn"):
+        (net,) = train_many(
+            BUILDS["cnn"], ids, lengths, y, "classification", cfg, [(np.arange(150), 1)]
+        )
+    assert net.epochs_trained == 2.0  # a third epoch would end at 1027 > 1020: not started
+    assert any("no room for epoch 3" in r.getMessage() for r in caplog.records)
+    # a first epoch longer than the budget: a warning after the first steps, one partial epoch
+    caplog.clear()
+    cfg = TrainConfig(max_epochs=10, batch_size=16, early_stopping=False, deadline=now[0] + 6.5)
+    with caplog.at_level("INFO", logger="textcnn"):
+        (net,) = train_many(
+            BUILDS["cnn"], ids, lengths, y, "classification", cfg, [(np.arange(150), 1)]
+        )
+    assert net.epochs_trained == pytest.approx(7 / 10)
+    (warning,) = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert "one epoch needs about 10.0 s but max_time leaves 6.5 s" in warning.getMessage()
+    assert "about 65% of their rows" in warning.getMessage()

@@ -16,18 +16,23 @@ def test_oof_equals_a_hand_written_cross_fit(binary_data):
     oof = enc.fit_transform(X, y)
     assert oof.shape == (len(y), 1)
     assert len(enc.models_[0]) == 3
-    # refit each fold by hand from the fold models' own training rows
+    # refit each fold by hand: the TF-IDF on every text (no target), the linear model on
+    # the fold's training rows only
     seed = np.random.RandomState(0).randint(2**31 - 1)
     folds = StratifiedKFold(3, shuffle=True, random_state=seed).split(X, y)
+    texts = X["review"].to_numpy()
+    tfidf = enc._vectorizer().fit(texts)
+    assert all(model[0] is enc.models_[0][0][0] for model in enc.models_[0])  # shared
     for (train, test), model in zip(folds, enc.models_[0], strict=True):
-        hand = enc._pipeline("classification").fit(
-            X["review"].to_numpy()[train], (y == "pos")[train]
+        hand = LogisticRegression(C=4.0, max_iter=1000).fit(
+            tfidf.transform(texts[train]), (y == "pos")[train]
+        )
+        # float32 TF-IDF rows: the same up to rounding, whatever rows are transformed with them
+        np.testing.assert_allclose(
+            oof[test, 0], hand.predict_proba(tfidf.transform(texts[test]))[:, 1], rtol=1e-5
         )
         np.testing.assert_allclose(
-            oof[test, 0], hand.predict_proba(X["review"].to_numpy()[test])[:, 1]
-        )
-        np.testing.assert_allclose(
-            model.predict_proba(X["review"].to_numpy()[test])[:, 1], oof[test, 0]
+            model.predict_proba(X["review"].to_numpy()[test])[:, 1], oof[test, 0], rtol=1e-5
         )
 
 
@@ -78,3 +83,16 @@ def test_stacks_with_the_cnn_under_one_column_transformer(binary_data):
     model = LogisticRegression().fit(out, y)
     assert model.score(ct.transform(X), y) > 0.9
     assert isinstance(out, pd.DataFrame)
+
+
+def test_a_class_missing_from_a_fold_gets_probability_zero():
+    """A rare class (one row) is absent from some folds' training rows: no crash, p = 0."""
+    X = [f"word{i % 7} common text {i % 3}" for i in range(60)] + ["rare words only here"]
+    y = ["a", "b", "c"] * 20 + ["d"]
+    folds = [(np.arange(0, 61, 1)[np.arange(61) % 3 != k], np.arange(61)[np.arange(61) % 3 == k])
+             for k in range(3)]  # fmt: skip
+    enc = TfidfLinearEncoder(cv=folds, min_df=1)
+    oof = enc.fit_transform(X, y)
+    assert oof.shape == (61, 4)
+    np.testing.assert_allclose(oof.sum(1), 1.0)
+    assert oof[60, 3] == 0.0  # row 60 ("d") was held out from the only fold that had "d"

@@ -64,6 +64,16 @@ def _new_temp_file(path: Path) -> Path:
     raise FileExistsError(f"{path.parent}: no free temporary name for {path.name}")
 
 
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Raise ``OSError`` now if a file cannot be written beside ``path`` (before any work).
+
+    Creates and removes an empty temporary file in ``path``'s directory: the check
+    that also catches read-only file systems and permissions, which ``os.access``
+    misses for root.
+    """
+    _new_temp_file(Path(path)).unlink()
+
+
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` atomically (UTF-8)."""
     with atomic_path(path) as tmp:

@@ -274,4 +274,5 @@ def make_encoder(args: argparse.Namespace) -> Any:
         if options[name].is_tuple:
             given[name] = tuple(value)
     params = {k: v for k, v in given.items() if k in accepted}
-    return cls(**{**preset, **params, "verbose": _progress(args)})
+    # bars on a terminal, progress lines elsewhere (logs, CI); -q: neither
+    return cls(**{**preset, **params, "verbose": not args.quiet})

@@ -7,6 +7,7 @@ leakage tests run in milliseconds with a dummy model.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,7 +22,53 @@ from sklearn.model_selection import (
 )
 from tqdm.auto import tqdm
 
+from ._progress import ProgressLog, as_lines
+
 logger = logging.getLogger(__name__)
+
+
+class TimeBudget:
+    """What is left of a fit's ``max_time``, shared by the trainings still to run.
+
+    A fit runs ``trainings`` trainings one after another (a column's fold group, a
+    refit); each gets an equal share of the time left when it starts, so one that ends
+    early leaves more to the next. Under ``n_jobs`` every worker holds a copy, and its
+    share is the time left over the trainings not yet started there (conservative).
+
+    Parameters
+    ----------
+    max_time : float or None
+        Seconds for the whole fit (None: no limit).
+    started : float
+        ``time.time()`` when the fit started.
+    trainings : int
+        Trainings the fit will run.
+
+    Examples
+    --------
+    >>> budget = TimeBudget(100.0, started=0.0, trainings=2)
+    >>> budget.deadline(now=10.0)  # (100 - 10) / 2 s, less the prediction reserve
+    50.5
+    >>> budget.deadline(now=50.0)
+    95.0
+    >>> TimeBudget(None, 0.0, 2).deadline() is None
+    True
+    """
+
+    #: Share of each training's time kept for predicting its held-out rows and its linear head.
+    RESERVE = 0.1
+
+    def __init__(self, max_time: float | None, started: float, trainings: int) -> None:
+        self.max_time, self.started, self.left = max_time, started, max(1, trainings)
+
+    def deadline(self, now: float | None = None) -> float | None:
+        """When the next training must stop (``time.time()`` scale), or None."""
+        if self.max_time is None:
+            return None
+        now = time.time() if now is None else now
+        share = max(0.0, self.started + self.max_time - now) / self.left
+        self.left = max(1, self.left - 1)
+        return now + share * (1.0 - self.RESERVE)
 
 
 def make_splitter(
@@ -184,7 +231,7 @@ def cross_fit_many(
         predictions`` gives each model's ``(len(test_idx), k)`` predictions of its
         held-out rows. :func:`one_by_one` makes them from per-fold callables.
     progress : bool, default=False
-        Show a tqdm bar over jobs.
+        Show a tqdm bar over jobs on a terminal, else log a line per job done.
     n_jobs : int or None, default=None
         Jobs run at once, by joblib (None: one, unless a ``joblib.parallel_config``
         context says otherwise, e.g. the Dask backend). Each model's result depends
@@ -207,6 +254,7 @@ def cross_fit_many(
     bar = tqdm(
         results, total=len(jobs), desc="folds", leave=False, disable=None if progress else True
     )
+    lines = ProgressLog(as_lines(progress))
     oofs: list[np.ndarray | None] = [None] * len(learners)
     written = np.zeros((len(learners), n_samples), dtype=np.int64)
     models: list[dict[int, Any]] = [{} for _ in learners]
@@ -219,6 +267,14 @@ def cross_fit_many(
             np.add.at(written[c], test_idx, 1)
             models[c][i] = model
         logger.info("learner %d, folds %s done", c, [i + 1 for i in chunk])
+        lines.log(
+            "column %d of %d: fold(s) %s of %d done, %.0f s elapsed",
+            c + 1,
+            len(learners),
+            ", ".join(str(i + 1) for i in chunk),
+            len(folds),
+            lines.elapsed(),
+        )
     if any(o is None for o in oofs) or not np.all(written == 1):
         raise AssertionError("cross-fitting wrote some rows zero or several times")
     ordered = [[m[i] for i in range(len(folds))] for m in models]

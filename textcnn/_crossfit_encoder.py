@@ -10,6 +10,8 @@ succeeded: a fit that fails leaves a fitted encoder as it was.
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import Callable
 from numbers import Integral
 from typing import Any, NamedTuple
@@ -119,14 +121,18 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         self.models_ = models
 
     # ------------------------------------------------------------------ fitting
+    def _compute_context(self) -> contextlib.AbstractContextManager:
+        """Where the models train and predict (the neural encoders: the thread policy)."""
+        return contextlib.nullcontext()
+
     def _fit(self, X: Any, y: Any, groups: Any, oof: bool) -> np.ndarray | None:
+        started = time.time()  # max_time counts from here
         columns = self._texts(X, reset=True)
         names = self._column_names()
         _input.check_text_columns(names, columns)
         n = len(columns[0])
         target = _input.encode_target(y, n, self.target_type, type(self).__name__)
         _input.check_fold_sizes(self.cv, target)
-        n_outputs = 1 if target.classes is None else len(target.classes)
         rng = check_random_state(self.random_state)
         split_seed = int(rng.randint(_MAX_SEED))
         # Per column: a seed for its unsupervised steps, one for the refit model, one for
@@ -142,8 +148,30 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
             classification = target.task == _input.CLASSIFICATION
             splitter = _crossfit.make_splitter(self.cv, classification, group_arr, split_seed)
             folds = _crossfit.make_folds(splitter, n, target.values, group_arr)
+        trainings = len(columns) * (len(_crossfit.fold_chunks(len(folds), self.n_jobs)) * run_cv)
+        budget = _crossfit.TimeBudget(
+            getattr(self, "max_time", None), started, trainings + len(columns) * self.refit
+        )
+        with self._compute_context():  # checks done: only now the models' machinery loads
+            setup = {**self._fit_setup(), "budget": budget}
+            learners, models, blocks = self._fit_columns(
+                names, columns, target, folds, column_seeds, setup
+            )
+        self._set_fitted(target, learners, models)
+        return np.hstack(blocks) if oof else None
 
-        setup = self._fit_setup()
+    def _fit_columns(
+        self,
+        names: list[str],
+        columns: list[list[str]],
+        target: _input.Target,
+        folds: list[tuple[np.ndarray, np.ndarray]],
+        column_seeds: np.ndarray,
+        setup: dict[str, Any],
+    ) -> tuple[list[ColumnLearner], list[list[Any]], list[np.ndarray]]:
+        """Cross-fit every column on the folds (if any), then refit (if asked)."""
+        n = len(columns[0])
+        n_outputs = 1 if target.classes is None else len(target.classes)
         learners, fold_learners = [], []
         for c, (name, texts) in enumerate(zip(names, columns, strict=True)):
             column_seed, _, folds_seed = (int(v) for v in column_seeds[c])
@@ -160,18 +188,17 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         # every column's folds in one batch of jobs (side by side under n_jobs / Dask)
         results = (
             _crossfit.cross_fit_many(folds, n, fold_learners, bool(self.verbose), self.n_jobs)
-            if run_cv
+            if folds
             else [(None, [])] * len(columns)
         )
         models, blocks = [], []
         for c, ((block, fold_models), learner) in enumerate(zip(results, learners, strict=True)):
-            if run_cv:
+            if folds:
                 blocks.append(_output_columns(block, target.target_type))
             if self.refit:
                 fold_models = learner.fit([(np.arange(n), int(column_seeds[c, 1]))])
             models.append(fold_models)
-        self._set_fitted(target, learners, models)
-        return np.hstack(blocks) if oof else None
+        return learners, models, blocks
 
     # ------------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)
@@ -240,10 +267,11 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "models_")
         columns = self._texts(X, reset=False)
-        blocks = [
-            _output_columns(self._predict_column(c, t), self.target_type_)
-            for c, t in enumerate(columns)
-        ]
+        with self._compute_context():
+            blocks = [
+                _output_columns(self._predict_column(c, t), self.target_type_)
+                for c, t in enumerate(columns)
+            ]
         return np.hstack(blocks).astype(np.float64)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:

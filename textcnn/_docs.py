@@ -90,6 +90,15 @@ NETWORK_PARAMS = """linear_blend : float, default=0.5
         machine (another library's pool, another process), at least 1 -- two pools
         sharing the cores slow each other down many times over. See the README's
         "Timings and threads".
+    max_time : float or None, default=None
+        Seconds the fit may take (``fit`` / ``fit_transform``; None: no limit). The time
+        left is shared by the trainings still to run (a column's fold group, a refit),
+        10% of each share kept for predicting. The fold networks train in lockstep,
+        so the deadline stops them all at the same step of the same epoch; each is
+        validated there and keeps its best checkpoint. No epoch starts that would end
+        past the deadline (judged by the last one); if even the first would, a warning
+        says so after a few steps and the networks train on the rows that fit (one
+        partial epoch). See ``epochs_trained_``.
     n_jobs : int or None, default=None
         Jobs run at once through joblib (None: one, or what an enclosing
         ``joblib.parallel_config`` says -- e.g. ``backend="dask"`` runs them on a Dask
@@ -101,7 +110,9 @@ NETWORK_PARAMS = """linear_blend : float, default=0.5
         Seeds folds, weights, dropout and shuffling; an int gives identical output
         on CPU.
     verbose : bool or int, default=False
-        Progress bars over folds and epochs.
+        Progress: bars over folds and epochs on a terminal; elsewhere (logs, CI,
+        captured output) a line at most every 30 s on the ``textcnn.progress`` logger
+        (INFO: epoch, step, networks training, elapsed, time left).
 
     Attributes
     ----------
@@ -121,6 +132,9 @@ NETWORK_PARAMS = """linear_blend : float, default=0.5
         Per column, the blend branch's vectorizer (None without one).
     models_ : list of list
         Per column, the fold networks (or the refit one).
+    epochs_trained_ : dict of str to list of float
+        Per column, the epochs each network trained (a fraction where ``max_time`` cut
+        an epoch short). Set by ``fit``; not stored in model files.
 """.rstrip()
 
 

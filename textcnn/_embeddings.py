@@ -33,6 +33,8 @@ from ._threads import one_blas_thread
 
 logger = logging.getLogger(__name__)
 
+#: Kim (2014)'s embedding variants (``embedding_mode``).
+EMBEDDING_MODES = ("rand", "static", "non-static", "multichannel")
 GLOVE_6B_50D = "glove-6b-50d"
 MINILM_L6 = "minilm-l6"
 TRAINED = ("word2vec", "fasttext")

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import os
 from numbers import Integral
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from torch import nn
 
 from . import _model_file, _text
 from ._constraints import IntTuple
 from ._neural_encoder import _NeuralEncoder
-from ._torch import TextCNN, TextRNN, WordEmbedding
+
+if TYPE_CHECKING:  # torch loads on first use: parsing the CLI and checking inputs need none
+    from torch import nn
+
+    from ._torch import TextCNN, WordEmbedding
 
 
 class TextCNNEncoder(_NeuralEncoder):
@@ -90,6 +93,7 @@ class TextCNNEncoder(_NeuralEncoder):
         patience: int | str = "auto",
         device: str = "auto",
         n_threads: int | str = "auto",
+        max_time: float | None = None,
         n_jobs: int | None = None,
         random_state: Any = None,
         verbose: bool | int = False,
@@ -118,11 +122,14 @@ class TextCNNEncoder(_NeuralEncoder):
         self.patience = patience
         self.device = device
         self.n_threads = n_threads
+        self.max_time = max_time
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
 
     def _build_module(self, embedding: WordEmbedding, n_outputs: int, task: str) -> nn.Module:
+        from ._torch import TextCNN
+
         dropout = self._task_default("dropout", task)
         return TextCNN(embedding, n_outputs, tuple(self.kernel_sizes), self.n_filters, dropout)
 
@@ -289,6 +296,7 @@ class TextRNNEncoder(_NeuralEncoder):
         patience: int | str = "auto",
         device: str = "auto",
         n_threads: int | str = "auto",
+        max_time: float | None = None,
         n_jobs: int | None = None,
         random_state: Any = None,
         verbose: bool | int = False,
@@ -319,11 +327,14 @@ class TextRNNEncoder(_NeuralEncoder):
         self.patience = patience
         self.device = device
         self.n_threads = n_threads
+        self.max_time = max_time
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
 
     def _build_module(self, embedding: WordEmbedding, n_outputs: int, task: str) -> nn.Module:
+        from ._torch import TextRNN
+
         return TextRNN(
             embedding,
             n_outputs,

@@ -7,12 +7,15 @@ estimators.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 from sklearn.utils.multiclass import type_of_target
+
+logger = logging.getLogger(__name__)
 
 #: What a network or linear model learns: class scores or one regression estimate.
 CLASSIFICATION = "classification"
@@ -47,8 +50,36 @@ def as_2d(X: Any) -> Any:
     return X
 
 
+#: Share of a column's non-empty values that parse as numbers above which it is not text.
+NUMERIC_SHARE = 0.9
+
+
+def numeric_share(texts: Sequence[str], sample: int = 2000) -> float:
+    """Share of the non-empty values (of the first ``sample``) that parse as numbers.
+
+    Examples
+    --------
+    >>> numeric_share(["42", " 3.5", "1e3", "n/a", ""])
+    0.75
+    """
+    values = [t.strip() for t in texts[:sample] if t.strip()]
+    if not values:
+        return 0.0
+    parsed = 0
+    for v in values:
+        try:
+            float(v.replace(",", ""))
+        except ValueError:
+            continue
+        parsed += 1
+    return parsed / len(values)
+
+
 def check_text_columns(names: Sequence[str], columns: Sequence[Sequence[str]]) -> None:
-    """Every text column must hold some text in at least one row.
+    """Every text column must hold some text in at least one row, and be text.
+
+    A column whose values are mostly numbers (over :data:`NUMERIC_SHARE`) is encoded as
+    given, with a warning naming it: a text model learns little from it.
 
     Raises
     ------
@@ -58,6 +89,14 @@ def check_text_columns(names: Sequence[str], columns: Sequence[Sequence[str]]) -
     for name, texts in zip(names, columns, strict=True):
         if not any(t.strip() for t in texts):
             raise ValueError(f"text column {name!r} is empty in every row")
+        share = numeric_share(texts)
+        if share > NUMERIC_SHARE:
+            logger.warning(
+                "text column %r holds numbers (%.0f%% of its values parse as numbers): a text "
+                "model learns little from it; pass it to the tabular model as a number instead",
+                name,
+                100 * share,
+            )
 
 
 class Target(NamedTuple):

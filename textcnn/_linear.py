@@ -21,9 +21,12 @@ from ._crossfit_encoder import ColumnLearner, _CrossFitEncoder
 class TfidfLinearEncoder(_CrossFitEncoder):
     """Cross-fitted TF-IDF + logistic / ridge regression text features.
 
-    One ``TfidfVectorizer`` + ``LogisticRegression`` (classification) or ``Ridge``
-    (regression) per text column and fold; the folds, seeds, output columns and names
-    are those of :class:`TextCNNEncoder`, so the two stack cleanly.
+    One ``TfidfVectorizer`` per text column -- it sees only the texts, so it is fitted
+    once on all training rows and shared by the folds, as the neural encoders'
+    vocabularies are -- and one ``LogisticRegression`` (classification) or ``Ridge``
+    (regression) per fold, fitted on that fold's training rows only. The folds, seeds,
+    output columns and names are those of :class:`TextCNNEncoder`, so the two stack
+    cleanly.
 
     {contract}
 
@@ -66,7 +69,8 @@ class TfidfLinearEncoder(_CrossFitEncoder):
     target_type_ : str
         ``"binary"``, ``"multiclass"`` or ``"continuous"``.
     models_ : list of list of sklearn.pipeline.Pipeline
-        Per column, the fold models (or the refit one).
+        Per column, the fold models (or the refit one): the column's shared TF-IDF,
+        then the fold's linear model.
 
     Examples
     --------
@@ -129,8 +133,8 @@ class TfidfLinearEncoder(_CrossFitEncoder):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _pipeline(self, task: str) -> Pipeline:
-        vectorizer = _ngram.make_vectorizer(
+    def _vectorizer(self) -> Any:
+        return _ngram.make_vectorizer(
             self.analyzer,
             tuple(self.ngram_range),
             self.min_df,
@@ -138,8 +142,6 @@ class TfidfLinearEncoder(_CrossFitEncoder):
             self.sublinear_tf,
             self.lowercase,
         )
-        linear = _ngram.make_linear(task, self.C, self.alpha)
-        return Pipeline([("tfidf", vectorizer), ("linear", linear)])
 
     def _column_learner(
         self,
@@ -152,22 +154,50 @@ class TfidfLinearEncoder(_CrossFitEncoder):
     ) -> ColumnLearner:
         docs = np.asarray(texts, dtype=object)
         y, task = target.values, target.task
+        # The TF-IDF sees only the texts (never the target): fitted once on all training
+        # rows and shared by the folds, like the neural encoders' vocabularies. Only the
+        # linear model, which sees the target, is fitted per fold.
+        vectorizer = self._vectorizer()
+        try:
+            matrix = vectorizer.fit_transform(docs)
+        except ValueError as exc:  # e.g. no n-gram in min_df documents
+            raise ValueError(f"text column {name!r}: {exc}") from exc
 
         def fit_rows(jobs: list[tuple[np.ndarray, int]]) -> list[Pipeline]:
-            return [self._pipeline(task).fit(docs[rows], y[rows]) for rows, _ in jobs]
+            models = []
+            for rows, _ in jobs:
+                linear = _ngram.make_linear(task, self.C, self.alpha).fit(matrix[rows], y[rows])
+                models.append(Pipeline([("tfidf", vectorizer), ("linear", linear)]))
+            return models
 
         def predict_rows(models: list[Pipeline], rows: list[np.ndarray]) -> list[np.ndarray]:
-            return [_predict(m, docs[r]) for m, r in zip(models, rows, strict=True)]
+            return [
+                _predict(m[-1], matrix[r], n_outputs) for m, r in zip(models, rows, strict=True)
+            ]
 
         return ColumnLearner(fit_rows, predict_rows, {})
 
     def _predict_column(self, c: int, texts: list[str]) -> np.ndarray:
         docs = np.asarray(texts, dtype=object)
-        return np.mean([_predict(m, docs) for m in self.models_[c]], axis=0)
+        models = self.models_[c]
+        n_outputs = 1 if self.target_type_ == "continuous" else len(self.classes_)
+        shared = models[0][0]
+        if all(m[0] is shared for m in models):  # one TF-IDF for the column: vectorize once
+            matrix = shared.transform(docs)
+            return np.mean([_predict(m[-1], matrix, n_outputs) for m in models], axis=0)
+        return np.mean([_predict(m[-1], m[0].transform(docs), n_outputs) for m in models], axis=0)
 
 
-def _predict(model: Pipeline, docs: np.ndarray) -> np.ndarray:
-    """Class probabilities (n, k), or the regression estimate (n, 1)."""
-    if hasattr(model, "predict_proba"):
-        return model.predict_proba(docs)
-    return model.predict(docs)[:, None]
+def _predict(linear: Any, X: Any, n_outputs: int) -> np.ndarray:
+    """Class probabilities (n, k), or the regression estimate (n, 1).
+
+    A class absent from a fold's training rows (a rare class) gets probability 0.
+    """
+    if not hasattr(linear, "predict_proba"):
+        return linear.predict(X)[:, None]
+    proba = linear.predict_proba(X)
+    if proba.shape[1] == n_outputs:
+        return proba
+    full = np.zeros((X.shape[0], n_outputs))
+    full[:, linear.classes_] = proba
+    return full

@@ -13,20 +13,30 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from torch import nn
 
-from . import _embeddings, _input, _model_file, _ngram, _text, _threads, _torch
+from . import _embeddings, _input, _model_file, _ngram, _text, _threads
 from ._constraints import DeviceString
 from ._crossfit_encoder import ColumnLearner, _CrossFitEncoder
-from ._torch import EMBEDDING_MODES, FittedNet, TrainConfig, WordEmbedding
+
+if TYPE_CHECKING:  # torch loads on first fit or transform: the CLI checks inputs before it
+    from torch import nn
+
+    from ._torch import FittedNet, TrainConfig, WordEmbedding
 
 logger = logging.getLogger(__name__)
+
+
+def _torch() -> Any:
+    """The torch sub-package, imported on first use (fit, transform, load)."""
+    from . import _torch
+
+    return _torch
 
 
 def _is_subword(embeddings: Any) -> bool:
@@ -44,7 +54,7 @@ class _NeuralEncoder(_CrossFitEncoder):
         "dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "linear_blend": [Interval(Real, 0, 1, closed="both")],
         "embeddings": [str, os.PathLike, HasMethods(["__getitem__", "__contains__"]), None],
-        "embedding_mode": [StrOptions(set(EMBEDDING_MODES))],
+        "embedding_mode": [StrOptions(set(_embeddings.EMBEDDING_MODES))],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "level": [StrOptions(set(_text.LEVELS))],
         "max_length": [Interval(Integral, 1, None, closed="left"), None],
@@ -60,6 +70,7 @@ class _NeuralEncoder(_CrossFitEncoder):
         "patience": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "device": [DeviceString()],
         "n_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "max_time": [Interval(Real, 0, None, closed="neither"), None],
     }
 
     def _build_module(self, embedding: WordEmbedding, n_outputs: int, task: str) -> nn.Module:
@@ -67,7 +78,7 @@ class _NeuralEncoder(_CrossFitEncoder):
 
     # ------------------------------------------------------------------ fitting
     def _train_config(self, device: str, task: str) -> TrainConfig:
-        return TrainConfig(
+        return _torch().TrainConfig(
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             lr=self.lr,
@@ -128,6 +139,8 @@ class _NeuralEncoder(_CrossFitEncoder):
         self, vocab_size: int, dim: int, n_outputs: int, task: str, matrix: np.ndarray | None
     ) -> Callable[[], nn.Module]:
         """A factory of fresh networks; each copies the pristine ``matrix`` (if any)."""
+        import torch
+
         mode = self._effective_mode()
         if mode == "rand":
             pretrained = None
@@ -138,39 +151,45 @@ class _NeuralEncoder(_CrossFitEncoder):
 
         def build() -> nn.Module:
             # WordEmbedding copies `pretrained`: every fold starts from the same pristine matrix.
-            return self._build_module(
-                WordEmbedding(vocab_size, dim, mode, pretrained), n_outputs, task
-            )
+            embedding = _torch().WordEmbedding(vocab_size, dim, mode, pretrained)
+            return self._build_module(embedding, n_outputs, task)
 
         return build
 
     def _device(self) -> str:
         try:
-            return _torch.resolve_device(self.device)
+            return _torch().resolve_device(self.device)
         except ValueError:  # fitted with device="cuda", used where there is no GPU
             if hasattr(self, "models_"):
                 return "cpu"
             raise
 
-    def _threads(self) -> Any:
+    def _set_fitted(
+        self, target: _input.Target, learners: list[ColumnLearner], models: list[list[Any]]
+    ) -> None:
+        super()._set_fitted(target, learners, models)
+        names = self._column_names()
+        self.epochs_trained_ = {
+            name: [round(float(net.epochs_trained), 3) for net in nets]
+            for name, nets in zip(names, models, strict=True)
+        }
+
+    def _compute_context(self) -> Any:
         """Torch threads for this fit or transform: the thread policy, in force in a block."""
+        import torch
+
         return _threads.torch_threads(
             self.n_threads, self.n_jobs, torch.get_num_threads, torch.set_num_threads
         )
 
-    def _fit(self, X: Any, y: Any, groups: Any, oof: bool) -> np.ndarray | None:
-        with self._threads():
-            return super()._fit(X, y, groups, oof)
-
     def transform(self, X: Any) -> np.ndarray:  # noqa: D102 (the base class's docstring)
         self._validate_params()  # n_threads / device may have been set since fit
-        with self._threads():
-            return super().transform(X)
+        return super().transform(X)
 
     transform.__doc__ = _CrossFitEncoder.transform.__doc__
 
     def _fit_setup(self) -> dict[str, Any]:
-        device = _torch.resolve_device(self.device)
+        device = _torch().resolve_device(self.device)
         vectors: Any = None
         if self._effective_mode() != "rand":
             if isinstance(self.embeddings, str) and self.embeddings in _embeddings.TRAINED:
@@ -200,21 +219,30 @@ class _NeuralEncoder(_CrossFitEncoder):
         dim = self.embedding_dim if matrix is None else matrix.shape[1]
         build = self._builder(len(itos), dim, n_outputs, task, matrix)
         device = setup["device"]
-        cfg = self._train_config(device, task)
+        cfg = replace(self._train_config(device, task), name=f"column {name!r}")
 
         def fit_rows(jobs: list[tuple[np.ndarray, int]]) -> list[FittedNet]:
             # all jobs (the folds) in lockstep as one group; the shared batch order is
             # seeded by the column, so a fold trains the same in any group
-            nets = _torch.train_many(build, ids, lengths, y, task, cfg, jobs, None, seed)
-            for net, (rows, _) in zip(nets, jobs, strict=True):
-                if ngrams is not None:
-                    net.linear = _ngram.LinearHead.fit(
-                        ngrams[rows], y[rows], task, _ngram.BLEND_C, _ngram.BLEND_ALPHA, n_outputs
-                    )
+            deadline = setup["budget"].deadline()  # this group's share of max_time
+            # the linear heads first: what they take, the networks' deadline accounts for
+            heads = [
+                None
+                if ngrams is None
+                else _ngram.LinearHead.fit(
+                    ngrams[rows], y[rows], task, _ngram.BLEND_C, _ngram.BLEND_ALPHA, n_outputs
+                )
+                for rows, _ in jobs
+            ]
+            nets = _torch().train_many(
+                build, ids, lengths, y, task, replace(cfg, deadline=deadline), jobs, None, seed
+            )
+            for net, head in zip(nets, heads, strict=True):
+                net.linear = head
             return nets
 
         def predict_rows(nets: list[FittedNet], rows: list[np.ndarray]) -> list[np.ndarray]:
-            preds = _torch.predict_many(nets, ids, lengths, rows, device=device)
+            preds = _torch().predict_many(nets, ids, lengths, rows, device=device)
             return [
                 self._blend(net, pred, None if ngrams is None else ngrams[r])
                 for net, pred, r in zip(nets, preds, rows, strict=True)
@@ -244,7 +272,7 @@ class _NeuralEncoder(_CrossFitEncoder):
         ngrams = None if vectorizer is None else vectorizer.transform(texts)
         nets = self.models_[c]
         # every network reads each batch in one pass (the texts are tokenised once)
-        preds = _torch.predict_many(nets, ids, lengths, device=self._device())
+        preds = _torch().predict_many(nets, ids, lengths, device=self._device())
         return np.mean(
             [self._blend(m, p, ngrams) for m, p in zip(nets, preds, strict=True)], axis=0
         )
@@ -264,10 +292,12 @@ class _NeuralEncoder(_CrossFitEncoder):
         weights : dict of str to ndarray
             The module's state, by its own names.
         """
+        import torch
+
         build = self._builder(shapes[0], shapes[1], shapes[2], info["task"], None)
         module = build()
         module.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in weights.items()})
-        return FittedNet(module.eval(), **info)
+        return _torch().FittedNet(module.eval(), **info)
 
     def get_model_state(self) -> dict[str, Any]:
         """Everything a model file stores (see :func:`textcnn._model_file.encoder_state`).

@@ -57,6 +57,13 @@ __all__ = ["TextCNNFeatureGenerator"]
 
 logger = logging.getLogger(__name__)
 
+#: Share of a preprocessing time limit from AutoGluon (``time_limit_preprocessing``) that the
+#: encoders may spend; AutoGluon's own generators (n-grams, types) need the rest.
+PREPROCESSING_SHARE = 0.6
+#: Share of the budget left that a neural encoder gets when no n-gram encoder is in the
+#: list: the rest keeps room for ``TfidfLinearEncoder`` to stand in.
+FALLBACK_KEEP = 0.8
+
 #: AutoGluon problem type -> the encoders' ``target_type``.
 _TARGET_TYPES = {
     "binary": "binary",
@@ -94,6 +101,20 @@ class TextCNNFeatureGenerator(AbstractFeatureGenerator):
         parameters you want. None: ``[TextCNNEncoder()]`` (its defaults). A template
         whose ``target_type`` is ``"auto"`` gets the one implied by AutoGluon's problem
         type; one whose ``random_state`` is None gets this generator's ``random_state``.
+    time_limit : float or None, default=None
+        The predictor's ``time_limit`` (seconds), for the time budget below. AutoGluon
+        does not tell feature generators its time limit unless ``TabularPredictor.fit``
+        gets ``time_limit_preprocessing``; then that preprocessing limit is used.
+    time_share : float, default=0.3
+        Share of ``time_limit`` the encoders may spend; of a preprocessing limit from
+        AutoGluon, they take :data:`PREPROCESSING_SHARE` (AutoGluon's own generators
+        need the rest). Within that budget, and in this order of fallbacks, logged
+        at WARNING: the n-gram encoders fit first (seconds); a neural encoder gets
+        ``max_time`` = the budget left, so it trains **fewer epochs** when time is
+        short; if it cannot train one whole epoch (or fails), its features are dropped
+        and **the n-gram encoder alone** (``TfidfLinearEncoder``) stands in; an encoder
+        reached with no budget left is skipped, and if none is left **no text
+        features** are added. AutoGluon's fit then always has the rest of its time.
     post_generators : list of AbstractFeatureGenerator or "auto", default="auto"
         Generators applied, in order, to the output (input columns + text features).
         ``"auto"``: ``[AutoMLPipelineFeatureGenerator()]``, AutoGluon's default
@@ -114,6 +135,10 @@ class TextCNNFeatureGenerator(AbstractFeatureGenerator):
         The columns this generator added (before ``post_generators``).
     encoder_fit_time_ : float
         Seconds spent in the encoders' ``fit_transform`` (the plugin's cost).
+    time_budget_ : float or None
+        Seconds the encoders were allowed (None: no limit known).
+    fallbacks_ : list of str
+        What the time budget changed, in order (empty when nothing did).
 
     Examples
     --------
@@ -132,6 +157,8 @@ class TextCNNFeatureGenerator(AbstractFeatureGenerator):
         self,
         text_columns: Sequence[str] | None = None,
         encoders: Sequence[Any] | None = None,
+        time_limit: float | None = None,
+        time_share: float = 0.3,
         post_generators: list[AbstractFeatureGenerator] | str | None = "auto",
         **kwargs: Any,
     ) -> None:
@@ -143,8 +170,14 @@ class TextCNNFeatureGenerator(AbstractFeatureGenerator):
                 )
             post_generators = [AutoMLPipelineFeatureGenerator()]
         super().__init__(post_generators=post_generators, **kwargs)
+        if time_limit is not None and not time_limit > 0:
+            raise ValueError(f"time_limit must be > 0 seconds or None, got {time_limit!r}")
+        if not 0 < time_share <= 1:
+            raise ValueError(f"time_share must be in (0, 1], got {time_share!r}")
         self.text_columns = text_columns
         self.encoders = encoders
+        self.time_limit = time_limit
+        self.time_share = time_share
 
     @staticmethod
     def get_default_infer_features_in_args() -> dict:
@@ -193,6 +226,7 @@ class TextCNNFeatureGenerator(AbstractFeatureGenerator):
         self.text_columns_ = self._find_text_columns(X)
         special = dict(self.feature_metadata_in.type_group_map_special)
         self.encoders_, self.text_features_, self.encoder_fit_time_ = [], [], 0.0
+        self.time_budget_, self.fallbacks_ = None, []
         if not self.text_columns_:
             logger.warning(
                 "%s: no text column found (none has AutoGluon's 'text' type): no text "
@@ -211,27 +245,15 @@ class TextCNNFeatureGenerator(AbstractFeatureGenerator):
             raise ValueError("every label is missing: the text features need labelled rows")
         target_type = self._target_type(kwargs.get("problem_type"))
         texts = X[self.text_columns_]
+        self.time_budget_ = self._budget(kwargs.get("time_limit"))
         start = time.perf_counter()
-        blocks = []
-        for template in self._encoder_templates():
-            encoder = clone(template)
-            overrides: dict[str, Any] = {}
-            params = encoder.get_params(deep=False)
-            if target_type is not None and params.get("target_type") == "auto":
-                overrides["target_type"] = target_type
-            if params.get("random_state", 0) is None:
-                overrides["random_state"] = self.random_state
-            encoder.set_params(**overrides)
-            if hasattr(encoder, "set_output"):
-                encoder.set_output(transform="default")
-            oof = np.asarray(encoder.fit_transform(texts[labelled], y[labelled].to_numpy()))
-            block = np.empty((len(X), oof.shape[1]), dtype=np.float32)
-            block[labelled] = oof
-            if not labelled.all():  # unlabeled rows: like new rows, the fold average
-                block[~labelled] = encoder.transform(texts[~labelled])
-            self.encoders_.append(encoder)
-            blocks.append(block)
+        fitted = self._fit_encoders(texts, y, labelled, target_type, start)
         self.encoder_fit_time_ = time.perf_counter() - start
+        if not fitted:
+            self._fallback("no text features: no encoder fitted within the time budget")
+            return X, special
+        self.encoders_ = [encoder for encoder, _ in fitted]
+        blocks = [block for _, block in fitted]
         self.text_features_ = [str(n) for e in self.encoders_ for n in e.get_feature_names_out()]
         clash = sorted(set(self.text_features_) & set(X.columns))
         repeated = sorted({n for n in self.text_features_ if self.text_features_.count(n) > 1})
@@ -241,14 +263,12 @@ class TextCNNFeatureGenerator(AbstractFeatureGenerator):
                 + ("are already input columns" if clash else "repeat across encoders")
                 + ": rename the column(s) or use encoders of different kinds"
             )
-        time_limit = kwargs.get("time_limit")
-        if time_limit is not None and self.encoder_fit_time_ > 0.5 * time_limit:
+        if self.time_budget_ is not None and self.encoder_fit_time_ > 1.2 * self.time_budget_:
             logger.warning(
-                "%s: the text encoders took %.0f s of the %.0f s time limit; AutoGluon's "
-                "models get the rest",
+                "%s: the text encoders took %.0f s, over their %.0f s budget",
                 type(self).__name__,
                 self.encoder_fit_time_,
-                time_limit,
+                self.time_budget_,
             )
         logger.info(
             "%s: %d text feature(s) from %s in %.1f s",
@@ -258,6 +278,105 @@ class TextCNNFeatureGenerator(AbstractFeatureGenerator):
             self.encoder_fit_time_,
         )
         return self._join(X, np.hstack(blocks)), special
+
+    def _budget(self, preprocessing_limit: float | None) -> float | None:
+        """Seconds the encoders may spend: see ``time_limit`` and ``time_share``."""
+        if preprocessing_limit is not None:
+            return PREPROCESSING_SHARE * float(preprocessing_limit)
+        if self.time_limit is not None:
+            return self.time_share * float(self.time_limit)
+        return None
+
+    def _fallback(self, what: str) -> None:
+        self.fallbacks_.append(what)
+        logger.warning("%s: time budget: %s", type(self).__name__, what)
+
+    def _prepared(self, template: Any, target_type: str | None) -> Any:
+        """A clone of ``template`` with the target type and seed AutoGluon implies."""
+        encoder = clone(template)
+        overrides: dict[str, Any] = {}
+        params = encoder.get_params(deep=False)
+        if target_type is not None and params.get("target_type") == "auto":
+            overrides["target_type"] = target_type
+        if params.get("random_state", 0) is None:
+            overrides["random_state"] = self.random_state
+        encoder.set_params(**overrides)
+        if hasattr(encoder, "set_output"):
+            encoder.set_output(transform="default")
+        return encoder
+
+    def _fit_one(
+        self, encoder: Any, texts: pd.DataFrame, y: pd.Series, labelled: np.ndarray
+    ) -> np.ndarray:
+        """Out-of-fold features of the labelled rows, fold averages for the others."""
+        oof = np.asarray(encoder.fit_transform(texts[labelled], y[labelled].to_numpy()))
+        block = np.empty((len(texts), oof.shape[1]), dtype=np.float32)
+        block[labelled] = oof
+        if not labelled.all():  # unlabeled rows: like new rows, the fold average
+            block[~labelled] = encoder.transform(texts[~labelled])
+        return block
+
+    def _fit_encoders(
+        self,
+        texts: pd.DataFrame,
+        y: pd.Series,
+        labelled: np.ndarray,
+        target_type: str | None,
+        start: float,
+    ) -> list[tuple[Any, np.ndarray]]:
+        """Fit the encoders within the time budget, with the documented fallbacks.
+
+        The n-gram encoders (no ``max_time``) fit first; the neural ones get the budget
+        left as ``max_time``. Returns (encoder, block) pairs in the templates' order.
+        """
+        self.fallbacks_ = []
+        templates = [self._prepared(t, target_type) for t in self._encoder_templates()]
+        neural = [i for i, e in enumerate(templates) if "max_time" in e.get_params()]
+        order = [i for i in range(len(templates)) if i not in neural] + neural
+        has_ngrams = len(neural) < len(templates)
+        results: dict[int, tuple[Any, np.ndarray]] = {}
+        for i in order:
+            encoder, name = templates[i], type(templates[i]).__name__
+            left = None
+            if self.time_budget_ is not None:
+                left = self.time_budget_ - (time.perf_counter() - start)
+                if left <= 0:
+                    self._fallback(f"{name} skipped: the {self.time_budget_:.0f} s are spent")
+                    continue
+                if i in neural:  # keep room for the n-gram stand-in when there is none
+                    share = left if has_ngrams else FALLBACK_KEEP * left
+                    given = encoder.get_params()["max_time"]
+                    encoder.set_params(max_time=share if given is None else min(given, share))
+            try:
+                block = self._fit_one(encoder, texts, y, labelled)
+            except Exception as exc:  # never make the AutoML run fail
+                self._fallback(f"{name} failed ({type(exc).__name__}: {exc}): dropped")
+                continue
+            trained = getattr(encoder, "epochs_trained_", {})
+            if left is not None and any(min(e) < 1 for e in trained.values() if e):
+                self._fallback(
+                    f"{name} could not train one epoch in {encoder.max_time:.0f} s: dropped"
+                )
+                continue
+            results[i] = (encoder, block)
+        if neural and not results and not has_ngrams:
+            results.update(self._ngram_stand_in(texts, y, labelled, target_type))
+        return [results[i] for i in sorted(results)]
+
+    def _ngram_stand_in(
+        self, texts: pd.DataFrame, y: pd.Series, labelled: np.ndarray, target_type: str | None
+    ) -> dict[int, tuple[Any, np.ndarray]]:
+        """The n-gram encoder alone, in place of neural encoders that did not fit."""
+        from . import TfidfLinearEncoder
+
+        encoder = self._prepared(TfidfLinearEncoder(), target_type)
+        try:
+            block = self._fit_one(encoder, texts, y, labelled)
+        except Exception as exc:  # never make the AutoML run fail
+            self._fallback(f"TfidfLinearEncoder failed ({type(exc).__name__}: {exc})")
+            return {}
+        self._fallback("TfidfLinearEncoder stands in for the neural encoder(s)")
+        return {0: (encoder, block)}
 
     # ------------------------------------------------------------------ transform
     def _join(self, X: pd.DataFrame, features: np.ndarray) -> pd.DataFrame:

@@ -31,10 +31,35 @@ logger = logging.getLogger("textcnn")
 
 
 def _check_output(path: Path, force: bool) -> None:
+    """Refuse, before any work, a destination that exists (without --force) or can't be written."""
+    from ._atomic import check_writable
+
     if path.exists() and not force:
         raise UserError(f"{path}: already exists; use --force to overwrite")
     if not path.parent.exists():
         raise UserError(f"{path.parent}: no such directory")
+    try:
+        check_writable(path)
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be written ({exc.strerror or exc})") from exc
+
+
+def describe_target(target_type: str, classes: Any) -> str:
+    """The task the encoder chose, for people, with how to choose the other one.
+
+    Examples
+    --------
+    >>> describe_target("multiclass", [1, 2, 3])
+    'target: 3 classes (1, 2, 3); use --target-type continuous for regression'
+    >>> describe_target("continuous", None)
+    'target: continuous (regression)'
+    """
+    if target_type == "continuous":
+        return "target: continuous (regression)"
+    shown = ", ".join(str(c) for c in list(classes)[:10]) + (", ..." if len(classes) > 10 else "")
+    numeric = all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in classes)
+    hint = "; use --target-type continuous for regression" if numeric else ""
+    return f"target: {len(classes)} classes ({shown}){hint}"
 
 
 def _passthrough(columns: Sequence[str], args: argparse.Namespace) -> list[str]:
@@ -125,9 +150,11 @@ def cmd_fit_transform(args: argparse.Namespace) -> int:
     save(enc, model_out, metrics={**metrics, "fit_seconds": round(seconds, 2)})
     if not args.quiet:
         shown = "  ".join(f"{k} {_human(v)}" for k, v in metrics.items())
+        classes = getattr(enc, "classes_", None)
+        task = describe_target(enc.target_type_, None if classes is None else classes.tolist())
         sys.stdout.write(
             f"{len(frame)} rows -> {out} ({feats.shape[1]} feature columns), model -> "
-            f"{model_out}; {shown}; {seconds:.1f} s\n"
+            f"{model_out}; {task}; {shown}; {seconds:.1f} s\n"
         )
     return 0
 
@@ -137,6 +164,7 @@ def cmd_transform(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from ._encoders import load
+    from ._progress import ProgressLog, as_lines
     from .io import TableWriter, atomic_path, read_chunks
 
     out = Path(args.out)
@@ -162,6 +190,7 @@ def cmd_transform(args: argparse.Namespace) -> int:
     columns, required = _columns(args, text)
     chunks = read_chunks(src, columns, required, text, args.chunksize, args.sep, args.encoding)
     bar = tqdm(desc="rows", unit="row", disable=None if _progress(args) else True)
+    lines = ProgressLog(as_lines(not args.quiet))
     with atomic_path(out) as tmp:
         writer = TableWriter(tmp, out, features=enc.get_feature_names_out())
         try:
@@ -172,6 +201,8 @@ def cmd_transform(args: argparse.Namespace) -> int:
                 rows += len(chunk)
                 bar.update(len(chunk))
                 logger.info("%d rows featurized (%.1f s)", rows, time.perf_counter() - start)
+                if lines.due():
+                    lines.log("transform: %d rows, %.0f s elapsed", rows, lines.elapsed())
         finally:
             writer.close()
             bar.close()
@@ -247,8 +278,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         f"class:        {m['class']} (textcnn {m['textcnn_version']}, "
         f"format {m['format_version']})",
         f"text columns: {', '.join(m['feature_names_in'] or [])}",
-        f"target:       {m['target_type']}"
-        + (f", classes {m['classes']}" if m["classes"] is not None else ""),
+        "target:       " + describe_target(m["target_type"], m["classes"]).removeprefix("target: "),
         f"networks:     {n_nets} per text column ({scheme}); cv={decode_param(params.get('cv'))!r}",
         f"embeddings:   {params.get('embeddings')} ({m['embedding_mode']})",
         "coverage:     "
@@ -276,7 +306,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         max_length=args.max_length,
         max_epochs=args.max_epochs,
         random_state=args.seed,
-        verbose=_progress(args),
+        verbose=not args.quiet,  # bars on a terminal, progress lines elsewhere
     )
     start = time.perf_counter()
     features = enc.set_output(transform="pandas").fit_transform(frame[["text"]], frame["category"])
@@ -426,6 +456,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    # progress lines (where no terminal shows bars) at the default verbosity; -q: none
+    logging.getLogger("textcnn.progress").setLevel(logging.WARNING if args.quiet else logging.INFO)
     if args.command is None:
         parser.print_help()
         return 2

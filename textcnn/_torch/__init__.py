@@ -10,7 +10,8 @@ of :mod:`textcnn._embeddings` -- and never imports torch itself. Inside:
   group of one); :mod:`.rnn`: :class:`TextRNN`;
 - :mod:`.group`: :func:`make_group`, the fold networks of a column as one computation
   (the CNN stacked, other kinds member by member);
-- :mod:`.training`: the one training loop (:func:`train_many`), :class:`FittedNet`;
+- :mod:`.training`: the one training loop (:func:`train_many`), its :mod:`.clock`
+  (deadline, progress) and :mod:`.config` (:class:`TrainConfig`, :class:`FittedNet`);
 - :mod:`.predict`: batched prediction (:func:`predict_many`);
 - :mod:`.optim`, :mod:`.batching`, :mod:`.device`: Adam for a group, lockstep batches,
   device and mixed precision;
@@ -18,15 +19,15 @@ of :mod:`textcnn._embeddings` -- and never imports torch itself. Inside:
 """
 
 from .cnn import TextCNN
+from .config import FittedNet, TrainConfig
 from .device import resolve_device
 from .distil import distil_minilm
-from .layers import EMBEDDING_MODES, WordEmbedding
+from .layers import WordEmbedding
 from .predict import predict, predict_many
 from .rnn import TextRNN
-from .training import FittedNet, TrainConfig, train, train_many
+from .training import train, train_many
 
 __all__ = [
-    "EMBEDDING_MODES",
     "FittedNet",
     "TextCNN",
     "TextRNN",

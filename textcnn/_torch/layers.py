@@ -12,8 +12,6 @@ from typing import Any
 import torch
 from torch import nn
 
-EMBEDDING_MODES = ("rand", "static", "non-static", "multichannel")
-
 
 def invalid_steps(ends: torch.Tensor, steps: int) -> torch.Tensor:
     """Positions at or after each row's end, per group of channels.

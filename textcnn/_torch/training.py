@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import torch
@@ -34,70 +33,14 @@ from tqdm.auto import tqdm
 
 from .._input import CLASSIFICATION, REGRESSION
 from .batching import lockstep_schedule, pad_batch
+from .clock import Clock
+from .config import FittedNet, TrainConfig
 from .device import autocast, to_device
 from .group import make_group
 from .optim import GroupAdam
 from .predict import group_scores
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class TrainConfig:
-    """Optimisation settings shared by all network kinds.
-
-    Parameters
-    ----------
-    max_epochs : int, default=10
-        Upper bound on passes over the training rows.
-    batch_size : int, default=64
-        Rows per step.
-    lr : float, default=1e-3
-        Adam learning rate.
-    weight_decay : float, default=0.0
-        Adam weight decay.
-    max_norm : float or None, default=3.0
-        Max L2 norm of each row of the output layer's weight (Kim 2014).
-    early_stopping : bool, default=True
-        Hold out ``validation_fraction`` of the training rows and keep the epoch
-        with the lowest validation loss.
-    validation_fraction : float, default=0.1
-        Size of the held-out slice.
-    patience : int, default=2
-        Epochs without improvement before stopping.
-    device : str, default="cpu"
-        Resolved torch device.
-    progress : bool, default=False
-        Show a tqdm bar over epochs.
-    """
-
-    max_epochs: int = 10
-    batch_size: int = 64
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    max_norm: float | None = 3.0
-    early_stopping: bool = True
-    validation_fraction: float = 0.1
-    patience: int = 2
-    device: str = "cpu"
-    progress: bool = False
-
-
-@dataclass
-class FittedNet:
-    """A trained module (CPU, eval mode) with what is needed to read its output."""
-
-    module: nn.Module
-    task: str
-    target_mean: float = 0.0
-    target_scale: float = 1.0
-    best_epoch: int = 0
-    #: The n-gram linear model blended with the network's output (``linear_blend``), or None.
-    linear: Any = None
-
-    def weights(self) -> dict[str, np.ndarray]:
-        """The module's state as numpy arrays, by the module's own names."""
-        return {k: v.detach().cpu().numpy() for k, v in self.module.state_dict().items()}
 
 
 @dataclass
@@ -112,6 +55,7 @@ class Member:
     best_epoch: int
     best_loss: float = np.inf
     stale: int = 0
+    epochs_trained: float = 0.0
     best_state: dict[str, torch.Tensor] | None = field(default=None, repr=False)
 
 
@@ -271,9 +215,21 @@ def train_epoch(
     generators: list[torch.Generator],
     cfg: TrainConfig,
     order: list[int],
-) -> float:
-    """One pass of the running members over their rows; returns the summed loss."""
+    clock: Clock,
+) -> tuple[float, float]:
+    """One pass of the running members over their rows.
+
+    At the deadline every running member stops at the same step (after one at least).
+
+    Returns
+    -------
+    loss : float
+        The summed loss.
+    done : float
+        The share of the epoch's steps run (1.0 unless the deadline cut it).
+    """
     group.train()
+    clock.start_epoch()
     lengths = data.lengths.numpy()
     schedule = lockstep_schedule(
         [lengths[members[k].rows] for k in running],
@@ -282,10 +238,15 @@ def train_epoch(
         order,
     )
     total = torch.zeros(())
-    for step in schedule:
+    for i, step in enumerate(schedule):
+        if i and clock.out_of_time():
+            if order[-1] == 1:  # cut before the estimate could warn
+                clock.warn_short_epoch(len(schedule))
+            return float(total), i / len(schedule)
         mine = [(running[j], pos) for j, pos in step]
         total += train_step(group, optimizer, data, members, mine, generators, cfg)
-    return float(total)
+        clock.step(order[-1], i + 1, len(schedule), len(running))
+    return float(total), 1.0
 
 
 def validation_step(
@@ -335,9 +296,14 @@ def fit_loop(
     n_epochs: int,
     order_seed: int,
 ) -> None:
-    """Epochs of lockstep training and validation until every member has stopped."""
+    """Epochs of lockstep training and validation until every member has stopped.
+
+    With a deadline, no epoch starts that would end after it (judged by the last one),
+    and one that reaches it ends at once for every member (see :func:`train_epoch`).
+    """
     optimizer = GroupAdam(group.parameter_owners(), len(members), cfg.lr, cfg.weight_decay)
     running = list(range(len(members)))
+    clock = Clock(cfg, n_epochs)
     bar = tqdm(
         range(1, n_epochs + 1),
         desc="epochs",
@@ -345,12 +311,24 @@ def fit_loop(
         disable=None if cfg.progress else True,  # None: off when not a TTY
     )
     for epoch in bar:
-        loss = train_epoch(
-            group, optimizer, data, members, running, generators, cfg, [order_seed, epoch]
+        if not clock.room_for_epoch():
+            logger.info("%s: max_time: no room for epoch %d, stopped", cfg.name, epoch)
+            break
+        order = [order_seed, epoch]
+        loss, done = train_epoch(
+            group, optimizer, data, members, running, generators, cfg, order, clock
         )
         logger.debug("epoch %d: train loss %.4f (sum over members)", epoch, loss)
+        for k in running:
+            members[k].epochs_trained += done
         running = validation_step(group, data, members, running, epoch, cfg)
+        clock.end_epoch()
         bar.set_postfix(running=len(running))
+        if done < 1.0:
+            logger.info(
+                "%s: max_time reached in epoch %d (%.0f%% of it)", cfg.name, epoch, 100 * done
+            )
+            break
         if not running:
             break
 
@@ -365,7 +343,12 @@ def finish(group: nn.Module, members: list[Member], task: str, device: str) -> l
         torch.cuda.empty_cache()  # do not let GPU memory grow fold after fold
     return [
         FittedNet(
-            m.to("cpu").eval(), task, members[k].mean, members[k].scale, members[k].best_epoch
+            m.to("cpu").eval(),
+            task,
+            members[k].mean,
+            members[k].scale,
+            members[k].best_epoch,
+            epochs_trained=members[k].epochs_trained,
         )
         for k, m in enumerate(modules)
     ]
