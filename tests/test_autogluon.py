@@ -258,3 +258,18 @@ def test_the_cnn_gets_the_budget_left_as_max_time(tmp_path):
     assert min(cnn.epochs_trained_["review"]) == FAST["max_epochs"]  # time was no constraint
     with pytest.raises(ValueError, match="time_share must be in"):
         TextCNNFeatureGenerator(time_share=0)
+
+
+def test_the_predictors_time_limit_is_found_without_being_repeated(tmp_path):
+    """``TabularPredictor.fit(time_limit=...)`` alone sets the generator's budget."""
+    train = make_frame(240)
+    generator = TextCNNFeatureGenerator(encoders=[TfidfLinearEncoder()])
+    predictor = TabularPredictor(label="label", path=str(tmp_path), verbosity=0).fit(
+        train, feature_generator=generator, hyperparameters=GBM, fit_weighted_ensemble=False,
+        time_limit=200, **ONE_CORE,
+    )  # fmt: skip
+    assert _generator(predictor).time_budget_ == pytest.approx(0.3 * 200)
+    # no limit anywhere: no budget (the encoders run to their own stopping rules)
+    alone = TextCNNFeatureGenerator(encoders=[TfidfLinearEncoder()])
+    alone.fit_transform(train.drop(columns="label"), train["label"], problem_type="binary")
+    assert alone.time_budget_ is None and alone.fallbacks_ == []

@@ -33,6 +33,7 @@ feature generation), so grouped rows are not kept together in the generator's fo
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections.abc import Sequence
@@ -73,6 +74,23 @@ _TARGET_TYPES = {
 }
 
 
+def _predictor_time_limit() -> float | None:
+    """The ``time_limit`` of the ``TabularPredictor.fit`` calling this generator, if any.
+
+    AutoGluon hands feature generators no time limit (unless ``time_limit_preprocessing``
+    is set), but its learner keeps the fit's in ``_time_limit`` from the start of ``fit``;
+    the learner is a caller of the generator, so it is found up the call stack.
+    """
+    frame = inspect.currentframe()
+    while frame is not None:
+        owner = frame.f_locals.get("self")
+        limit = getattr(owner, "_time_limit", None)
+        if type(owner).__module__.startswith("autogluon.") and isinstance(limit, (int, float)):
+            return float(limit) if limit > 0 else None
+        frame = frame.f_back
+    return None
+
+
 class TextCNNFeatureGenerator(AbstractFeatureGenerator):
     """Out-of-fold text-CNN (and other textcnn) features in front of AutoGluon's pipeline.
 
@@ -102,9 +120,11 @@ class TextCNNFeatureGenerator(AbstractFeatureGenerator):
         whose ``target_type`` is ``"auto"`` gets the one implied by AutoGluon's problem
         type; one whose ``random_state`` is None gets this generator's ``random_state``.
     time_limit : float or None, default=None
-        The predictor's ``time_limit`` (seconds), for the time budget below. AutoGluon
-        does not tell feature generators its time limit unless ``TabularPredictor.fit``
-        gets ``time_limit_preprocessing``; then that preprocessing limit is used.
+        The predictor's ``time_limit`` (seconds), for the time budget below. None: the
+        limit given to ``TabularPredictor.fit`` -- AutoGluon passes feature generators
+        a limit only with ``time_limit_preprocessing`` (then that one is used), so
+        otherwise it is read from the learner running the fit (its ``_time_limit``,
+        set when ``fit`` starts; AutoGluon 1.6). No limit anywhere: no budget.
     time_share : float, default=0.3
         Share of ``time_limit`` the encoders may spend; of a preprocessing limit from
         AutoGluon, they take :data:`PREPROCESSING_SHARE` (AutoGluon's own generators
@@ -283,9 +303,8 @@ class TextCNNFeatureGenerator(AbstractFeatureGenerator):
         """Seconds the encoders may spend: see ``time_limit`` and ``time_share``."""
         if preprocessing_limit is not None:
             return PREPROCESSING_SHARE * float(preprocessing_limit)
-        if self.time_limit is not None:
-            return self.time_share * float(self.time_limit)
-        return None
+        limit = self.time_limit if self.time_limit is not None else _predictor_time_limit()
+        return None if limit is None else self.time_share * float(limit)
 
     def _fallback(self, what: str) -> None:
         self.fallbacks_.append(what)
