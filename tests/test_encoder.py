@@ -457,3 +457,15 @@ def test_progress_reaches_the_logs_when_no_terminal_shows_bars(binary_data, capl
     with caplog.at_level("INFO", logger="textcnn.progress"):
         TextCNNEncoder(**FAST).fit_transform(X, y)  # verbose=False: silent
     assert not [r for r in caplog.records if r.name == "textcnn.progress"]
+
+
+@pytest.mark.parametrize("level", ["word", "char"])
+def test_transform_in_token_space_equals_the_windowed_product(level, binary_data, monkeypatch):
+    from textcnn._torch import cnn
+
+    X, y = binary_data
+    params = {**FAST, "max_epochs": 2, "level": level, "kernel_sizes": (2, 3, 5)}
+    enc = TextCNNEncoder(**params).fit(X, y)
+    tokens = enc.transform(X)
+    monkeypatch.setattr(cnn, "PROJECTION_BYTES", 0)  # nothing fits the cap: windowed product
+    np.testing.assert_allclose(enc.transform(X), tokens, rtol=1e-6, atol=1e-7)

@@ -276,3 +276,37 @@ def test_an_epoch_that_would_end_past_the_deadline_does_not_start(monkeypatch, c
     (warning,) = [r for r in caplog.records if r.levelname == "WARNING"]
     assert "one epoch needs about 10.0 s but max_time leaves 6.5 s" in warning.getMessage()
     assert "about 65% of their rows" in warning.getMessage()
+
+
+@pytest.mark.parametrize("kind", ["cnn", "cnn-multichannel", "cnn-static"])
+def test_token_space_prediction_equals_the_windowed_product(kind):
+    """transform's path: each token projected once, then lookups; same outputs, any batch."""
+    ids, lengths, y = corpus()
+    cfg = TrainConfig(max_epochs=2, batch_size=32)
+    jobs = [(np.arange(0, 150, 2), 1), (np.arange(1, 150, 2), 2)]
+    task = "regression" if kind == "cnn-multichannel" else "classification"
+    target = y.astype(float) if task == "regression" else y
+    nets = train_many(BUILDS[kind], ids, lengths, target, task, cfg, jobs)
+    windowed = predict_many(nets, ids, lengths)
+    for batch_size in (7, 1024):
+        tokens = predict_many(nets, ids, lengths, batch_size=batch_size, token_space=True)
+        for a, b in zip(tokens, windowed, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    own = predict_many(nets, ids, lengths, rows=[np.arange(3, 40), np.arange(100, 150)],
+                       token_space=True)  # fmt: skip
+    np.testing.assert_allclose(own[1], windowed[1][100:150], rtol=1e-5, atol=1e-6)
+    # the fitted networks keep no projection: it lives on the prediction group only
+    assert all(getattr(n.module, "projection", None) is None for n in nets)
+
+
+def test_projection_is_capped_and_needs_every_token():
+    torch.manual_seed(0)
+    group = TextCNN.stack([BUILDS["cnn"](), BUILDS["cnn"]()])
+    ids = torch.tensor([[3, 4, 5, 0]])
+    assert not group.project(ids, max_bytes=10)  # over the cap: the windowed product stays
+    assert group.projection is None
+    assert group.project(ids)
+    with torch.inference_mode(), pytest.raises(ValueError, match="was not projected"):
+        group(torch.tensor([[6, 7]]), torch.tensor([2]))
+    with torch.inference_mode():  # the projected tokens are served as before
+        assert group(torch.tensor([[3, 5]]), torch.tensor([2])).shape == (2, 1, 3)

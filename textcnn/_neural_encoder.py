@@ -272,7 +272,8 @@ class _NeuralEncoder(_CrossFitEncoder):
         ngrams = None if vectorizer is None else vectorizer.transform(texts)
         nets = self.models_[c]
         # every network reads each batch in one pass (the texts are tokenised once)
-        preds = _torch().predict_many(nets, ids, lengths, device=self._device())
+        # token space: each token projected through the filters once per call (exact)
+        preds = _torch().predict_many(nets, ids, lengths, device=self._device(), token_space=True)
         return np.mean(
             [self._blend(m, p, ngrams) for m, p in zip(nets, preds, strict=True)], axis=0
         )

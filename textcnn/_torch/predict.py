@@ -109,6 +109,7 @@ def predict_many(
     rows: Sequence[np.ndarray] | None = None,
     batch_size: int = 1024,
     device: str = "cpu",
+    token_space: bool = False,
 ) -> list[np.ndarray]:
     """Predict with several trained networks of one shape in one pass per batch.
 
@@ -128,6 +129,11 @@ def predict_many(
         Rows per forward pass; the output does not depend on it.
     device : str, default="cpu"
         Where to run; the modules are returned to CPU afterwards.
+    token_space : bool, default=False
+        CNNs: project each token of these rows through the filters once, then sum
+        lookups (:meth:`~textcnn._torch.cnn.TextCNN.project`); equal up to float32
+        summation order. ``transform`` uses it; out-of-fold predictions keep the
+        windowed product, as training does.
 
     Returns
     -------
@@ -139,6 +145,8 @@ def predict_many(
     group = make_group([net.module for net in nets]).to(device)
     try:
         which = np.arange(len(ids)) if rows is None else [np.asarray(r) for r in rows]
+        if token_space and hasattr(group, "project"):
+            group.project(ids_t if rows is None else ids_t[np.concatenate(which)])
         scores = group_scores(group, ids_t, lengths_t, which, batch_size, device)
     finally:
         group.to("cpu")
