@@ -269,7 +269,10 @@ class TextCNN(nn.Module):
             weight = (self.weight * self.weight_mask).view(g, widest, x.shape[2], -1)
             weight = weight.permute(0, 2, 1, 3).reshape(g, x.shape[2], -1)  # (G, C, K * F)
             proj = torch.bmm(x, weight).view(g * len(uniq), widest, -1)  # (G * U, K, F)
-            lookup = torch.full((self.vocab_size,), -1, dtype=torch.long, device=proj.device)
+            proj = proj.transpose(0, 1).contiguous()  # (K, G * U, F): one table per offset
+            lookup = torch.full(
+                (self.vocab_size,), -1, dtype=torch.long, device=proj.device
+            )  # id -> u
             lookup[uniq.to(proj.device)] = torch.arange(len(uniq), device=proj.device)
         self.projection = (lookup, proj, len(uniq))
         return True
@@ -278,7 +281,7 @@ class TextCNN(nn.Module):
         self, ids: torch.Tensor, lengths: torch.Tensor, members: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """:meth:`pre_activations` from the projections: ``K`` lookups and adds a position."""
-        lookup, proj, n_tokens = self.projection
+        lookup, proj, n_tokens = self.projection  # proj: (K, G * U, F)
         g, b, _ = ids.shape
         widest = max(self.kernel_sizes)
         padded = lookup[nn.functional.pad(ids, (widest - 1, widest - 1))]  # (G', B, W + 2K - 2)
@@ -288,7 +291,8 @@ class TextCNN(nn.Module):
         rows = padded + (members * n_tokens)[:, None, None]  # into (G * U) of the members
         a = None
         for j in range(widest):  # window offset j: the token at t + j
-            part = proj[rows[:, :, j : j + steps].reshape(-1), j]  # (G' * B * T, F)
+            index = rows[:, :, j : j + steps].reshape(-1)
+            part = torch.index_select(proj[j], 0, index)  # (G' * B * T, F)
             a = part if a is None else a.add_(part)
         a = a.view(g * b, steps, -1)  # (G' * B, T, nk * F)
         widths = torch.tensor(self.kernel_sizes, device=ids.device)
