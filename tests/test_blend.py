@@ -162,3 +162,36 @@ def test_version_1_model_files_still_load(binary_data, tmp_path):
     loaded = textcnn.load(tmp_path / "v1.textcnn")
     assert loaded.ngram_vectorizers_ == [None]
     np.testing.assert_array_equal(loaded.transform(X), enc.transform(X))
+
+
+NGRAM_TEXTS = [
+    "Don't panic, it's fine!",
+    "The plot is a tedious mess; the plot is worse.",
+    "",
+    "   ",
+    "Café naïve résumé — ÉCOLE",
+    "a b a b a b a b c",
+    "one",
+] * 3
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},  # the blend's and TfidfLinearEncoder's defaults
+        {"ngram_range": (1, 3), "sublinear_tf": False},
+        {"ngram_range": (2, 3), "lowercase": False},
+        {"ngram_range": (1, 1), "min_df": 1},
+        {"analyzer": "char_wb", "ngram_range": (2, 4)},  # left to sklearn
+    ],
+)
+def test_own_ngram_transform_equals_sklearns(options):
+    from textcnn._ngram import transform
+
+    vectorizer = make_vectorizer(**{"min_df": 2, **options}).fit(NGRAM_TEXTS[:14])
+    new = [*NGRAM_TEXTS, "unseen words only", "the plot thickens, don't it"]
+    ours, theirs = transform(vectorizer, new), vectorizer.transform(new)
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype == np.float32
+    np.testing.assert_array_equal(ours.indptr, theirs.indptr)
+    np.testing.assert_array_equal(ours.indices, theirs.indices)
+    np.testing.assert_array_equal(ours.data, theirs.data)  # bit for bit

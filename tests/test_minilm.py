@@ -94,3 +94,27 @@ def test_top_ngrams_rejoin_wordpieces():
     grams = [g for row in enc.top_ngrams(REVIEWS, n_filters=8, n_ngrams=5)["ngrams"] for g in row]
     assert grams and not any("##" in g for g in grams)
     assert any("tedious" in g or "lifeless" in g for g in grams)  # pieces ted ##ious, life ##less
+
+
+@pytest.mark.parametrize("max_length", [None, 1, 7, 40])
+def test_wordpiece_ids_equal_the_encoded_pieces(max_length):
+    """transform's path (ids, no strings; long texts cut before tokenising) changes nothing."""
+    from textcnn import _text
+
+    texts = [
+        *REVIEWS[:4],
+        "",
+        "😀 emoji, ünïcode and café",
+        "word " * 200,  # cut before tokenising
+        "x" * 400 + " tail",  # one 400-char word: [UNK]
+        "a" * 30 + " " + "é" * 300,  # the cut comes too early: tokenised again
+        "tab\tseparated\x1cwords " * 20,
+    ]
+    docs = wordpiece_tokenize(texts)
+    itos = _text.build_vocabulary(docs[:3], 1)  # most pieces are outside it: UNK
+    ids, lengths = _embeddings.encode_wordpieces(texts, itos, max_length)
+    expected_ids, expected_lengths = _text.encode(docs, itos, max_length)
+    assert ids.dtype == expected_ids.dtype
+    np.testing.assert_array_equal(ids, expected_ids)
+    np.testing.assert_array_equal(lengths, expected_lengths)
+    assert (ids == _text.UNK).any() and (ids > _text.UNK).any()

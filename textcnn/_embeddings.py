@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import itertools
 import logging
 import os
 import zlib
@@ -28,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _text
 from ._atomic import atomic_open
 from ._threads import one_blas_thread
 
@@ -130,6 +132,76 @@ def wordpiece_tokenize(texts: Sequence[str]) -> list[list[str]]:
     """
     encodings = _wordpiece_tokenizer().encode_batch(list(texts), add_special_tokens=False)
     return [e.tokens for e in encodings]
+
+
+def encode_wordpieces(
+    texts: Sequence[str], itos: Sequence[str], max_length: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~textcnn._text.encode` of :func:`wordpiece_tokenize`'s output, from ids.
+
+    The same ids and lengths, without building a string per word-piece: the
+    tokenizer's own ids are mapped to the column vocabulary ``itos`` by one array
+    lookup (word-pieces outside ``itos`` become ``UNK``).
+
+    Parameters
+    ----------
+    texts : sequence of str
+        The texts.
+    itos : sequence of str
+        The column vocabulary (:func:`~textcnn._text.build_vocabulary` of word-pieces).
+    max_length : int or None, default=None
+        Keep only the first ``max_length`` word-pieces of a text.
+
+    Returns
+    -------
+    ids : ndarray of shape (n_texts, max(1, longest)), dtype int32
+    lengths : ndarray of shape (n_texts,), dtype int64
+    """
+    vocab = _wordpiece_tokenizer().get_vocab()
+    lookup = np.full(max(vocab.values()) + 1, _text.UNK, dtype=np.int32)
+    for i, word in enumerate(itos[len(_text.SPECIALS) :], start=len(_text.SPECIALS)):
+        j = vocab.get(word)
+        if j is not None:
+            lookup[j] = i
+    pieces = _wordpiece_ids(list(texts), max_length)
+    lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+    width = max(1, int(lengths.max(initial=0)))
+    flat = np.fromiter(itertools.chain.from_iterable(pieces), np.int64, int(lengths.sum()))
+    ids = np.zeros((len(pieces), width), dtype=np.int32)
+    ids[np.arange(width)[None, :] < lengths[:, None]] = lookup[flat]  # each row's prefix
+    return ids, lengths
+
+
+#: Characters per word-piece assumed when a long text is cut before tokenising.
+_CHARS_PER_PIECE = 6
+
+
+def _wordpiece_ids(texts: list[str], max_length: int | None) -> list[list[int]]:
+    """The first ``max_length`` word-piece ids of each text (all of them if None).
+
+    A text longer than ``_CHARS_PER_PIECE * max_length`` characters is tokenised up to
+    the first ASCII space past that mark (BERT splits words at spaces, so the pieces
+    before the cut are the full text's); if that prefix gives fewer than
+    ``max_length`` pieces the whole text is tokenised again. Same ids, and a batch of
+    long documents no longer pays for tokenising what truncation drops.
+    """
+    tokenizer = _wordpiece_tokenizer()
+    # encode_batch_fast (tokenizers >= 0.20) skips the offsets (and the token strings)
+    encode = getattr(tokenizer, "encode_batch_fast", tokenizer.encode_batch)
+    limit = None if max_length is None else _CHARS_PER_PIECE * max_length
+    heads, cut = list(texts), []
+    for i, text in enumerate(texts):
+        space = -1 if limit is None or len(text) <= limit else text.find(" ", limit)
+        if space > 0:
+            heads[i] = text[:space]
+            cut.append(i)
+    pieces = [e.ids[:max_length] for e in encode(heads, add_special_tokens=False)]
+    short = [i for i in cut if len(pieces[i]) < max_length]  # the cut was too early
+    if short:
+        again = encode([texts[i] for i in short], add_special_tokens=False)
+        for i, e in zip(short, again, strict=True):
+            pieces[i] = e.ids[:max_length]
+    return pieces
 
 
 def _distil(model_dir: Path) -> np.ndarray:

@@ -183,7 +183,7 @@ class TfidfLinearEncoder(_CrossFitEncoder):
         n_outputs = 1 if self.target_type_ == "continuous" else len(self.classes_)
         shared = models[0][0]
         if all(m[0] is shared for m in models):  # one TF-IDF for the column: vectorize once
-            matrix = shared.transform(docs)
+            matrix = _ngram.transform(shared, docs)
             return np.mean([_predict(m[-1], matrix, n_outputs) for m in models], axis=0)
         return np.mean([_predict(m[-1], m[0].transform(docs), n_outputs) for m in models], axis=0)
 

@@ -267,9 +267,16 @@ class _NeuralEncoder(_CrossFitEncoder):
             return None, None
 
     def _predict_column(self, c: int, texts: list[str]) -> np.ndarray:
-        ids, lengths = _text.encode(self._tokenize(texts), self.vocabularies_[c], self.max_length)
+        if self.level == "word" and _is_subword(self.embeddings):  # ids, no strings
+            ids, lengths = _embeddings.encode_wordpieces(
+                texts, self.vocabularies_[c], self.max_length
+            )
+        else:
+            ids, lengths = _text.encode(
+                self._tokenize(texts), self.vocabularies_[c], self.max_length
+            )
         vectorizer = self.ngram_vectorizers_[c]
-        ngrams = None if vectorizer is None else vectorizer.transform(texts)
+        ngrams = None if vectorizer is None else _ngram.transform(vectorizer, texts)
         nets = self.models_[c]
         # every network reads each batch in one pass (the texts are tokenised once)
         # token space: each token projected through the filters once per call (exact)

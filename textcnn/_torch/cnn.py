@@ -128,7 +128,7 @@ class TextCNN(nn.Module):
         self.register_buffer("weight_mask", mask, persistent=False)  # (1, K * C, nk * F)
         self.out_weight = nn.Parameter(out_weight.clone())  # (G, nk * F, O)
         self.out_bias = nn.Parameter(out_bias.clone())  # (G, O)
-        self.projection: tuple[torch.Tensor, torch.Tensor, int] | None = None  # see project()
+        self.projection: tuple[torch.Tensor, list[torch.Tensor], int] | None = None  # see project()
 
     @classmethod
     def stack(cls, members: Sequence[TextCNN]) -> TextCNN:
@@ -214,8 +214,6 @@ class TextCNN(nn.Module):
         invalid : Tensor of shape (G' * B, T, nk), bool
             Positions past each row's end, per filter width.
         """
-        if getattr(self, "projection", None) is not None and not torch.is_grad_enabled():
-            return self._token_space(ids, lengths, members)
         g, b, _ = ids.shape
         widest = max(self.kernel_sizes)
         x = self._embed(nn.functional.pad(ids, (widest - 1, widest - 1)), members)
@@ -237,20 +235,24 @@ class TextCNN(nn.Module):
         """Project ``tokens`` through every member's filters once, for token-space inference.
 
         A width-``k`` convolution over embeddings is a sum of per-token projections:
-        output ``t`` is ``sum_j E[x_(t+j)] W_j``. With ``P_j = E W_j`` computed once per
-        token that occurs (``tokens``: the ids of the rows about to be predicted), each
-        output is ``K`` lookups and adds instead of a ``K * C``-long product per filter.
-        Inference only (the training path is unchanged); the outputs equal the windowed
-        product's up to float32 summation order.
+        the window ending at token ``t`` gives ``sum_i E[x_(t-k+1+i)] W_i``. With
+        ``P_i = E W_i`` computed once per token that occurs (``tokens``: the ids of the
+        rows about to be predicted), each output is ``k`` lookups summed by one fused
+        ``embedding_bag`` instead of a ``k * C``-long product per filter. Per width the
+        table holds only that width's real taps (no zero padding to the widest) and one
+        extra "end" token per member that stands for the positions past a row's end: its
+        offset-0 rows are ``-inf``, so a window starting past the end drops out of the max
+        with no mask. Inference only (training keeps the windowed product); the outputs
+        equal the windowed product's up to float32 summation order.
 
         Parameters
         ----------
         tokens : Tensor of int
             Token ids that will be looked up (any shape, repeats allowed).
         max_bytes : int or None, default=None
-            Memory cap of the projections (G x U x K x F floats; None:
-            :data:`PROJECTION_BYTES`); above it, nothing is projected and the windowed
-            product is used.
+            Memory cap of the projections (G x (U + 1) x sum(kernel_sizes) x F floats;
+            None: :data:`PROJECTION_BYTES`); above it, nothing is projected and the
+            windowed product is used.
 
         Returns
         -------
@@ -259,45 +261,52 @@ class TextCNN(nn.Module):
             prediction group, a temporary copy), never on a fitted network.
         """
         uniq = torch.unique(torch.cat([tokens.reshape(-1), tokens.new_zeros(1)]))  # (U,), PAD in
-        widest, g = max(self.kernel_sizes), self.n_members
+        widest, g, n = max(self.kernel_sizes), self.n_members, len(uniq)
+        per_width = self.n_features // len(self.kernel_sizes)
         cap = PROJECTION_BYTES if max_bytes is None else max_bytes
-        if g * len(uniq) * widest * self.n_features * 4 > cap:
+        if g * (n + 1) * sum(self.kernel_sizes) * per_width * 4 > cap:
             return False
+        device = self.weight.device
         with torch.inference_mode():
-            members = torch.arange(g, device=self.weight.device)
-            x = self._embed(uniq.to(self.weight.device).expand(g, 1, -1), members)[:, 0]
-            weight = (self.weight * self.weight_mask).view(g, widest, x.shape[2], -1)
-            weight = weight.permute(0, 2, 1, 3).reshape(g, x.shape[2], -1)  # (G, C, K * F)
-            proj = torch.bmm(x, weight).view(g * len(uniq), widest, -1)  # (G * U, K, F)
-            proj = proj.transpose(0, 1).contiguous()  # (K, G * U, F): one table per offset
-            lookup = torch.full(
-                (self.vocab_size,), -1, dtype=torch.long, device=proj.device
-            )  # id -> u
-            lookup[uniq.to(proj.device)] = torch.arange(len(uniq), device=proj.device)
-        self.projection = (lookup, proj, len(uniq))
+            members = torch.arange(g, device=device)
+            x = self._embed(uniq.to(device).expand(g, 1, -1), members)[:, 0]  # (G, U, C)
+            weight = self.weight.view(g, widest, x.shape[2], -1)  # (G, K, C, nk * F)
+            tables = []
+            for c, k in enumerate(self.kernel_sizes):
+                taps = weight[:, widest - k :, :, c * per_width : (c + 1) * per_width]
+                taps = taps.permute(0, 2, 1, 3).reshape(g, x.shape[2], k * per_width)
+                table = torch.empty((g * (n + 1) * k, per_width), device=device)
+                torch.bmm(x, taps, out=table[: g * n * k].view(g, n, k * per_width))
+                end = table[g * n * k :].view(g, k, per_width)  # the end token, per member
+                end[:, 0] = float("-inf")
+                end[:, 1:] = table[: g * n * k].view(g, n, k, per_width)[:, 0, 1:]  # PAD's
+                tables.append(table)  # row (member * U + u) * k + i: offset i of token u
+            lookup = torch.full((self.vocab_size,), -1, dtype=torch.long, device=device)
+            lookup[uniq.to(device)] = torch.arange(n, device=device)  # id -> u (PAD -> 0)
+        self.projection = (lookup, tables, n)
         return True
 
     def _token_space(
         self, ids: torch.Tensor, lengths: torch.Tensor, members: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """:meth:`pre_activations` from the projections: ``K`` lookups and adds a position."""
-        lookup, proj, n_tokens = self.projection  # proj: (K, G * U, F)
-        g, b, _ = ids.shape
-        widest = max(self.kernel_sizes)
-        padded = lookup[nn.functional.pad(ids, (widest - 1, widest - 1))]  # (G', B, W + 2K - 2)
-        if bool((padded < 0).any()):
+    ) -> torch.Tensor:
+        """Max-pooled pre-activations (G' * B, nk * F) from :meth:`project`'s tables."""
+        lookup, tables, n = self.projection
+        g, b, w = ids.shape
+        tokens = lookup[ids]  # (G', B, W)
+        if bool((tokens < 0).any()):
             raise ValueError("a token was not projected: call project() with the rows' ids")
-        steps = padded.shape[2] - widest + 1
-        rows = padded + (members * n_tokens)[:, None, None]  # into (G * U) of the members
-        a = None
-        for j in range(widest):  # window offset j: the token at t + j
-            index = rows[:, :, j : j + steps].reshape(-1)
-            part = torch.index_select(proj[j], 0, index)  # (G' * B * T, F)
-            a = part if a is None else a.add_(part)
-        a = a.view(g * b, steps, -1)  # (G' * B, T, nk * F)
-        widths = torch.tensor(self.kernel_sizes, device=ids.device)
-        ends = lengths.reshape(-1, 1) + widths - 1  # (G' * B, nk)
-        return a, invalid_steps(ends, steps)
+        # token u of member m is u + m * U; past a row's end: member m's end token
+        ends = self.n_members * n + members[:, None, None]
+        past = torch.arange(w, device=ids.device) >= lengths[..., None]
+        tokens = torch.where(past, ends, tokens + (members * n)[:, None, None])
+        pooled = []
+        for k, table in zip(self.kernel_sizes, tables, strict=True):
+            left = (members * n)[:, None, None].expand(g, b, k - 1)  # PAD (u = 0)
+            seq = torch.cat([left, tokens, ends.expand(g, b, k - 1)], dim=2)
+            bags = seq.unfold(2, k, 1) * k + torch.arange(k, device=ids.device)
+            a = nn.functional.embedding_bag(bags.reshape(-1, k), table, mode="sum")
+            pooled.append(a.view(g * b, w + k - 1, -1).amax(dim=1))  # (G' * B, F)
+        return torch.cat(pooled, dim=1)
 
     def features(
         self, ids: torch.Tensor, lengths: torch.Tensor, members: torch.Tensor | None = None
@@ -311,11 +320,14 @@ class TextCNN(nn.Module):
         g = len(members)
         if ids.dim() == 2:  # shared rows: every member reads the same batch
             ids, lengths = ids.expand(g, *ids.shape), lengths.expand(g, *lengths.shape)
-        a, invalid = self.pre_activations(ids, lengths, members)
         bias = self.bias if g == self.n_members else self.bias[members]
-        # max_t relu(a_t + b) = relu(max_t a_t + b): pool the pre-activations, then add
-        # the bias and rectify the small pooled tensor (fewer passes over the big one).
-        pooled = masked_max(a, invalid).view(g, ids.shape[1], -1)
+        if getattr(self, "projection", None) is not None and not torch.is_grad_enabled():
+            pooled = self._token_space(ids, lengths, members).view(g, ids.shape[1], -1)
+        else:
+            a, invalid = self.pre_activations(ids, lengths, members)
+            # max_t relu(a_t + b) = relu(max_t a_t + b): pool the pre-activations, then
+            # add the bias and rectify the small pooled tensor (fewer passes over the big one).
+            pooled = masked_max(a, invalid).view(g, ids.shape[1], -1)
         return (pooled + bias[:, None, :]).relu()  # (G', B, nk * F)
 
     def forward(
