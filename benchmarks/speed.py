@@ -1,30 +1,32 @@
-"""Speed of the CNN encoder on this machine, against its matmul peak and a naive loop.
+"""Speed of the CNN encoder: beside its cheap peer, the matmul peak and a naive loop.
 
-Everything is measured in **one run**, so the ratios compare like with like:
+Everything is measured in **one run** on MR, so the ratios compare like with like.
+
+The **package defaults** (always; MiniLM word-pieces 128-d non-static, filters 3-4-5 x 100,
+batch 50, linear blend 0.5, early stopping), 5-fold ``fit_transform`` on the same folds and
+``transform`` of MR's sentences with the 5 fold models averaged:
 
 - ``peak``: fp32 ``torch.mm`` of 2048x2048 matrices, all threads (the reference);
-- ``naive``: a textbook Kim CNN loop written here -- every sentence padded to the
-  longest, a plain ``DataLoader``, one ``conv1d`` per width, default Adam, default
-  threads -- trained with the same settings (GloVe non-static, batch 50, 2 epochs);
-- ``train``: ``TextCNNEncoder`` training throughput at fixed epochs without early
-  stopping, from the difference of a 1- and a 3-epoch fit (set-up cancels out): one
-  network (``refit=True``), and the 5 fold networks fold-batched (one lockstep group)
-  and fold-by-fold (one group per fold: the path before fold-batching);
-- ``transform``: rows/s with the 5 fold models averaged, and with ``refit=True``;
-- ``fit_transform``: end-to-end 5-fold OOF on MR, fold-batched and fold-by-fold (with
-  the largest difference of their outputs), and with the package defaults;
-- ``scaling``: fit time at 10k, 30k and 100k rows (MR sentences with one word
-  dropped at random, so no two rows are identical), 2 epochs, no early stopping;
-- ``accuracy`` (``--accuracy``): MR 10-fold OOF accuracy, fold-batched and fold-by-fold.
+- ``tfidf``: ``TfidfLinearEncoder()``, the cheap peer;
+- ``token space``: ``TextCNNEncoder()`` as shipped (training and prediction in token space);
+- ``windowed``: the same with ``cnn.TOKEN_SPACE = False`` (the windowed product: the path
+  before issue 22);
+- ``naive``: a textbook Kim CNN loop written here with the defaults' vectors -- every
+  sentence padded to the longest, a plain ``DataLoader``, one ``conv1d`` per width, default
+  Adam, default threads -- seconds per epoch over all rows.
 
-All on the fixed workload (GloVe-6B-50d non-static, filters 3-4-5 x 100, batch 50, no
-linear blend) unless said otherwise.
+Useful FLOPs are conv-equivalent: the windowed convolution's multiply-adds over real
+(unpadded) tokens, whatever the path computes: a width-``k`` filter bank costs ``2 k C F``
+per token forward and three times that for a training step. A fit's training FLOPs count
+each fold network's epochs over its training rows (the fold's 4/5 less the 10% validation
+slice).
 
-Useful FLOPs count real (unpadded) tokens only: a width-``k`` filter bank costs
-``2 k C F`` per token forward and three times that for a training step (forward,
-input gradient, weight gradient). Usage::
+``--fixed`` adds the fixed workload of the earlier speed work (GloVe-6B-50d non-static,
+no blend): training throughput from the difference of a 1- and a 3-epoch fit, fold-batched
+and fold-by-fold, transform rows/s, fit time at 10k-100k rows; ``--accuracy`` adds MR
+10-fold there. Usage::
 
-    TEXTCNN_DATA=../shared/data python benchmarks/speed.py [--accuracy]
+    TEXTCNN_DATA=../shared/data python benchmarks/speed.py [--fixed [--accuracy]]
 
 Prints a table, writes ``benchmarks/results/speed.md`` and appends a dated row to
 ``benchmarks/results/speed.jsonl``.
@@ -45,7 +47,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from textcnn import TextCNNEncoder, _crossfit, _embeddings, _text
+from textcnn import TextCNNEncoder, TfidfLinearEncoder, _crossfit, _embeddings, _text
+from textcnn._torch import cnn
 from textcnn.datasets import load_mr
 from textcnn.io import write_text_atomic
 
@@ -89,11 +92,15 @@ class NaiveKimCNN(nn.Module):
         return self.output(self.dropout(torch.cat(pooled, dim=1)))
 
 
-def naive_loop(texts: list[str], y: np.ndarray, epochs: int) -> tuple[float, int]:
+def naive_loop(
+    texts: list[str], y: np.ndarray, epochs: int, vectors: str = "glove-6b-50d", dim: int = 50
+) -> tuple[float, int]:
     """Train the textbook way; return seconds per epoch and real tokens per epoch."""
-    docs = _text.tokenize_all(texts)
+    minilm = vectors == "minilm-l6"
+    docs = _embeddings.wordpiece_tokenize(texts) if minilm else _text.tokenize_all(texts)
+    docs = [d[:400] for d in docs]
     itos = _text.build_vocabulary(docs)
-    vectors, _ = _embeddings.resolve_vectors("glove-6b-50d", [], 50, 0)
+    vectors, _ = _embeddings.resolve_vectors(vectors, docs, dim, 0)
     matrix, _ = _embeddings.build_matrix(itos, vectors, docs, np.random.RandomState(0))
     ids, lengths = _text.encode(docs, itos, None)  # padded to the longest sentence
     data = TensorDataset(torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(y))
@@ -164,25 +171,88 @@ def timed(fn, *args) -> tuple[float, object]:  # noqa: ANN001
     return time.perf_counter() - start, result
 
 
+def fit_defaults(texts: list[str], y: np.ndarray, token_space: bool) -> dict:
+    """5-fold ``fit_transform`` and ``transform`` of the defaults, in token space or not."""
+    cap = cnn.PROJECTION_BYTES
+    cnn.TOKEN_SPACE = token_space
+    cnn.PROJECTION_BYTES = cap if token_space else 0
+    try:
+        enc = TextCNNEncoder(random_state=0)
+        fit_s, oof = timed(enc.fit_transform, texts, y)
+        enc.transform(texts[:100])  # warm-up
+        transform_s, _ = timed(enc.transform, texts)
+    finally:
+        cnn.TOKEN_SPACE, cnn.PROJECTION_BYTES = True, cap
+    nets = enc.models_[0]
+    return {
+        "fit_s": fit_s,
+        "acc": float(np.mean((oof[:, 0] > 0.5) == y)),
+        "epochs": [float(n.epochs_trained) for n in nets],
+        "best_epochs": [int(n.best_epoch) for n in nets],
+        "transform_rows_per_s": len(texts) / transform_s,
+    }
+
+
+def defaults_section(texts: list[str], y: np.ndarray) -> dict:
+    """The package defaults beside TfidfLinearEncoder and the naive loop (see the docstring)."""
+    n = len(texts)
+    tokens = int(sum(min(len(d), 400) for d in _embeddings.wordpiece_tokenize(texts)))
+    train_share = 0.8 * 0.9  # a fold network's training rows: 4/5, less the validation slice
+    out: dict = {"tokens": tokens}
+    tfidf = TfidfLinearEncoder(random_state=0)
+    out["tfidf_fit_s"], oof = timed(tfidf.fit_transform, texts, y)
+    out["tfidf_acc"] = float(np.mean((oof[:, -1] > 0.5) == y))  # P(pos)
+    seconds, _ = timed(tfidf.transform, texts)
+    out["tfidf_transform_rows_per_s"] = n / seconds
+    for name, token_space in (("token", True), ("windowed", False)):
+        run = fit_defaults(texts, y, token_space)
+        train_flops = sum(run["epochs"]) * train_share * tokens * flops_per_token(128, True)
+        run["train_gflops"] = train_flops / run["fit_s"] / 1e9
+        run["train_sent_per_s"] = sum(run["epochs"]) * train_share * n / run["fit_s"]
+        transform_flops = 5 * tokens * flops_per_token(128, False)
+        run["transform_gflops"] = transform_flops / n * run["transform_rows_per_s"] / 1e9
+        out[name] = run
+        print(f"{name}: {run}", flush=True)
+    naive_s, naive_tokens = naive_loop(texts, y, epochs=2, vectors="minilm-l6", dim=128)
+    out["naive_sent_per_s"] = n / naive_s
+    out["naive_gflops"] = naive_tokens * flops_per_token(128, True) / naive_s / 1e9
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accuracy", action="store_true", help="also run MR 10-fold")
+    parser.add_argument("--fixed", action="store_true", help="also the fixed GloVe workload")
+    parser.add_argument("--accuracy", action="store_true", help="with --fixed: MR 10-fold")
     parser.add_argument("--scaling", default="10000,30000,100000")
     parser.add_argument("--out", default=str(RESULTS / "speed"))
     args = parser.parse_args()
     mr = load_mr()
     texts, y = mr["text"].tolist(), (mr["label"] == "pos").to_numpy().astype(np.int64)
-    docs = _text.tokenize_all(texts)
-    tokens = int(sum(min(len(d), 400) for d in docs))
-    n = len(texts)
     row: dict = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
         "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} "
         f"threads, torch {torch.__version__}",
     }
-    peak = matmul_peak()
-    row["peak_gflops"] = peak
+    row["peak_gflops"] = matmul_peak()
+    row["defaults"] = defaults_section(texts, y)
+    sizes = [int(s) for s in args.scaling.split(",")]
+    if args.fixed:
+        fixed_section(row, texts, y, sizes, args.accuracy)
+    table = render_defaults(row) + ("\n" + render(row, sizes) if args.fixed else "")
+    print(table)
+    out = Path(args.out)
+    write_text_atomic(out.with_suffix(".md"), table)
+    with open(out.with_suffix(".jsonl"), "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(row) + "\n")
 
+
+def fixed_section(
+    row: dict, texts: list[str], y: np.ndarray, sizes: list[int], accuracy: bool
+) -> None:
+    """The fixed GloVe-6B-50d workload of the earlier speed work (``--fixed``)."""
+    docs = _text.tokenize_all(texts)
+    tokens = int(sum(min(len(d), 400) for d in docs))
+    n = len(texts)
     naive_s, naive_tokens = naive_loop(texts, y, epochs=2)
     row["naive_sent_per_s"] = n / naive_s
     row["naive_gflops"] = naive_tokens * flops_per_token(50, True) / naive_s / 1e9
@@ -204,9 +274,6 @@ def main() -> None:
             row[f"fit_transform_{name}_s"], oofs[name] = timed(enc.fit_transform, texts, y)
         row[f"fit_transform_{name}_acc"] = float(np.mean((oofs[name][:, 0] > 0.5) == y))
     row["fit_transform_max_abs_diff"] = float(np.abs(oofs["batched"] - oofs["one_by_one"]).max())
-    defaults = TextCNNEncoder(random_state=0)
-    row["defaults_fit_transform_s"], oof = timed(defaults.fit_transform, texts, y)
-    row["defaults_fit_transform_acc"] = float(np.mean((oof[:, 0] > 0.5) == y))
 
     enc = TextCNNEncoder(random_state=0, **FIXED).fit(texts, y)
     big = texts * 3
@@ -219,7 +286,6 @@ def main() -> None:
     row["transform_refit_rows_per_s"] = len(big) / seconds
     row["transform_refit_gflops"] = 3 * tokens * flops_per_token(50, False) / seconds / 1e9
 
-    sizes = [int(s) for s in args.scaling.split(",")]
     row["scaling_s"] = {}
     for size in sizes:
         rows = perturbed(texts, size, seed=size)
@@ -229,23 +295,52 @@ def main() -> None:
         )
         row["scaling_s"][str(size)], _ = timed(enc.fit, rows, labels)
 
-    if args.accuracy:
+    if accuracy:
         for name, context in (("batched", nullcontext), ("one_by_one", fold_by_fold)):
             with context():
                 enc = TextCNNEncoder(cv=10, random_state=0, **FIXED)
                 row[f"mr10_{name}_s"], oof = timed(enc.fit_transform, texts, y)
             row[f"mr10_{name}_acc"] = float(np.mean((oof[:, 0] > 0.5) == y))
 
-    table = render(row, sizes)
-    print(table)
-    out = Path(args.out)
-    write_text_atomic(out.with_suffix(".md"), table)
-    with open(out.with_suffix(".jsonl"), "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(row) + "\n")
+
+def render_defaults(row: dict) -> str:
+    """Markdown table of the defaults section."""
+    peak, d = row["peak_gflops"], row["defaults"]
+    tok, win = d["token"], d["windowed"]
+
+    def pct(g: float) -> str:
+        return f"{g / peak:.2f}x"
+
+    def epochs(run: dict) -> str:
+        return f"{sum(run['epochs']):g} ({', '.join(str(e) for e in run['best_epochs'])} best)"
+
+    lines = [
+        f"Run {row['date']} UTC on {row['machine']}; fp32 matmul peak {peak:.1f} GFLOP/s. "
+        "MR (10,662 sentences), package defaults, 5 folds, random_state=0.",
+        "",
+        "| measure | TfidfLinearEncoder | TextCNNEncoder, token space (shipped) | "
+        "windowed product (before) | naive loop |",
+        "|---|---|---|---|---|",
+        f"| 5-fold fit_transform, s | {d['tfidf_fit_s']:.1f} | {tok['fit_s']:.1f} | "
+        f"{win['fit_s']:.1f} | |",
+        f"| ... / TfidfLinearEncoder's | 1x | {tok['fit_s'] / d['tfidf_fit_s']:.1f}x | "
+        f"{win['fit_s'] / d['tfidf_fit_s']:.1f}x | |",
+        f"| OOF accuracy | {100 * d['tfidf_acc']:.1f} | {100 * tok['acc']:.1f} | "
+        f"{100 * win['acc']:.1f} | |",
+        f"| epochs run over the 5 folds | | {epochs(tok)} | {epochs(win)} | |",
+        f"| training sentences/s (conv-equivalent GFLOP/s, x peak) | | "
+        f"{tok['train_sent_per_s']:,.0f} ({tok['train_gflops']:.0f}, {pct(tok['train_gflops'])}) | "
+        f"{win['train_sent_per_s']:,.0f} ({win['train_gflops']:.0f}, {pct(win['train_gflops'])}) | "
+        f"{d['naive_sent_per_s']:,.0f} ({d['naive_gflops']:.0f}, {pct(d['naive_gflops'])}) |",
+        f"| transform rows/s, 5 fold models (x peak) | {d['tfidf_transform_rows_per_s']:,.0f} | "
+        f"{tok['transform_rows_per_s']:,.0f} ({pct(tok['transform_gflops'])}) | "
+        f"{win['transform_rows_per_s']:,.0f} ({pct(win['transform_gflops'])}) | |",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def render(row: dict, sizes: list[int]) -> str:
-    """Markdown table of one run."""
+    """Markdown table of the fixed workload (``--fixed``)."""
     peak = row["peak_gflops"]
 
     def pct(g: float) -> str:
@@ -281,9 +376,6 @@ def render(row: dict, sizes: list[int]) -> str:
         f"| 5-fold OOF fit_transform, fold-batched | {row['fit_transform_batched_s']:.1f} s "
         f"(accuracy {100 * row['fit_transform_batched_acc']:.1f}%; max abs difference "
         f"{row['fit_transform_max_abs_diff']:.1e}) |",
-        f"| 5-fold OOF fit_transform, package defaults (MiniLM-128, blend) | "
-        f"{row['defaults_fit_transform_s']:.1f} s "
-        f"(accuracy {100 * row['defaults_fit_transform_acc']:.1f}%) |",
     ]
     for size in sizes:
         per_row = 1e6 * scale[str(size)] / size

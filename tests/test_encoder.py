@@ -467,5 +467,7 @@ def test_transform_in_token_space_equals_the_windowed_product(level, binary_data
     params = {**FAST, "max_epochs": 2, "level": level, "kernel_sizes": (2, 3, 5)}
     enc = TextCNNEncoder(**params).fit(X, y)
     tokens = enc.transform(X)
-    monkeypatch.setattr(cnn, "PROJECTION_BYTES", 0)  # nothing fits the cap: windowed product
+    monkeypatch.setattr(cnn, "PROJECTION_BYTES", 0)  # nothing fits the cap: per batch
+    np.testing.assert_allclose(enc.transform(X), tokens, rtol=1e-6, atol=1e-7)
+    monkeypatch.setattr(cnn, "TOKEN_SPACE", False)  # the windowed product
     np.testing.assert_allclose(enc.transform(X), tokens, rtol=1e-6, atol=1e-7)

@@ -279,15 +279,21 @@ def test_an_epoch_that_would_end_past_the_deadline_does_not_start(monkeypatch, c
 
 
 @pytest.mark.parametrize("kind", ["cnn", "cnn-multichannel", "cnn-static"])
-def test_token_space_prediction_equals_the_windowed_product(kind):
+def test_token_space_prediction_equals_the_windowed_product(kind, monkeypatch):
     """transform's path: each token projected once, then lookups; same outputs, any batch."""
+    from textcnn._torch import cnn
+
     ids, lengths, y = corpus()
     cfg = TrainConfig(max_epochs=2, batch_size=32)
     jobs = [(np.arange(0, 150, 2), 1), (np.arange(1, 150, 2), 2)]
     task = "regression" if kind == "cnn-multichannel" else "classification"
     target = y.astype(float) if task == "regression" else y
     nets = train_many(BUILDS[kind], ids, lengths, target, task, cfg, jobs)
+    per_batch = predict_many(nets, ids, lengths)  # each batch's own distinct tokens
+    monkeypatch.setattr(cnn, "TOKEN_SPACE", False)
     windowed = predict_many(nets, ids, lengths)
+    for a, b in zip(per_batch, windowed, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     for batch_size in (7, 1024):
         tokens = predict_many(nets, ids, lengths, batch_size=batch_size, token_space=True)
         for a, b in zip(tokens, windowed, strict=True):
@@ -310,3 +316,36 @@ def test_projection_is_capped_and_needs_every_token():
         group(torch.tensor([[6, 7]]), torch.tensor([2]))
     with torch.inference_mode():  # the projected tokens are served as before
         assert group(torch.tensor([[3, 5]]), torch.tensor([2])).shape == (2, 1, 3)
+
+
+@pytest.mark.parametrize("kind", ["cnn", "cnn-multichannel", "cnn-static"])
+def test_token_space_training_gets_the_windowed_products_gradients(kind, monkeypatch):
+    """Training in token space: same scores and gradients, selected members and all."""
+    from textcnn._torch import cnn
+
+    ids, lengths, _ = corpus()
+    torch.manual_seed(0)
+    group = TextCNN.stack([BUILDS[kind]() for _ in range(3)])
+    x = torch.from_numpy(ids[:60]).view(3, 20, -1)
+    lens = torch.from_numpy(lengths[:60]).view(3, 20)
+    results = {}
+    for token_space in (False, True):
+        monkeypatch.setattr(cnn, "TOKEN_SPACE", token_space)
+        for members in (torch.tensor([2, 0]), None):
+            group.zero_grad()
+            rows = slice(0, 2) if members is not None else slice(None)
+            out = group(x[rows], lens[rows], members=members)
+            (out**2).sum().backward()
+            grads = {
+                n: (p.grad.to_dense() if p.grad.is_sparse else p.grad).clone()
+                for n, p in group.named_parameters()
+                if p.grad is not None
+            }
+            results[token_space, members is None] = out.detach().clone(), grads
+    for every in (False, True):
+        (out_w, grads_w), (out_t, grads_t) = results[False, every], results[True, every]
+        np.testing.assert_allclose(out_t, out_w, rtol=1e-5, atol=1e-6)
+        assert sorted(grads_t) == sorted(grads_w) and "weight" in grads_w
+        for name, grad in grads_w.items():
+            assert grad.abs().max() > 0
+            np.testing.assert_allclose(grads_t[name], grad, rtol=1e-4, atol=1e-5, err_msg=name)

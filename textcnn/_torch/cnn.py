@@ -8,10 +8,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from .layers import WordEmbedding, invalid_steps, masked_max, max_over_time
+from .layers import WordEmbedding, bag_max, invalid_steps, masked_max, max_over_time
 
 #: Memory cap of :meth:`TextCNN.project`'s per-token projections (bytes).
 PROJECTION_BYTES = 512 * 2**20
+#: Train and predict in token space (:meth:`TextCNN._token_tables`); False: the windowed
+#: product (the reference the token space is tested against).
+TOKEN_SPACE = True
 
 
 def tap_mask(kernel_sizes: tuple[int, ...], n_filters: int, channels: int) -> torch.Tensor:
@@ -48,6 +51,12 @@ class TextCNN(nn.Module):
     filter's window ends at the same position) -- so a step of all members is a few
     batched matrix products. Each member keeps its own weights, and its rows never
     meet another member's.
+
+    The convolution is computed in token space (:data:`TOKEN_SPACE`): each batch's
+    distinct tokens are projected through the filters once and every output is a sum
+    of lookups (:meth:`_token_tables`), in training and prediction alike; the windowed
+    product (:meth:`pre_activations`) is the reference it is tested against, and what
+    :meth:`max_activations` reads positions from.
 
     Parameters
     ----------
@@ -234,16 +243,8 @@ class TextCNN(nn.Module):
     def project(self, tokens: torch.Tensor, max_bytes: int | None = None) -> bool:
         """Project ``tokens`` through every member's filters once, for token-space inference.
 
-        A width-``k`` convolution over embeddings is a sum of per-token projections:
-        the window ending at token ``t`` gives ``sum_i E[x_(t-k+1+i)] W_i``. With
-        ``P_i = E W_i`` computed once per token that occurs (``tokens``: the ids of the
-        rows about to be predicted), each output is ``k`` lookups summed by one fused
-        ``embedding_bag`` instead of a ``k * C``-long product per filter. Per width the
-        table holds only that width's real taps (no zero padding to the widest) and one
-        extra "end" token per member that stands for the positions past a row's end: its
-        offset-0 rows are ``-inf``, so a window starting past the end drops out of the max
-        with no mask. Inference only (training keeps the windowed product); the outputs
-        equal the windowed product's up to float32 summation order.
+        :meth:`features` then builds no per-batch tables (see :meth:`_token_tables`):
+        each row's outputs are lookups in these. Inference only.
 
         Parameters
         ----------
@@ -251,8 +252,8 @@ class TextCNN(nn.Module):
             Token ids that will be looked up (any shape, repeats allowed).
         max_bytes : int or None, default=None
             Memory cap of the projections (G x (U + 1) x sum(kernel_sizes) x F floats;
-            None: :data:`PROJECTION_BYTES`); above it, nothing is projected and the
-            windowed product is used.
+            None: :data:`PROJECTION_BYTES`); above it, nothing is projected and each
+            batch projects its own tokens.
 
         Returns
         -------
@@ -261,7 +262,7 @@ class TextCNN(nn.Module):
             prediction group, a temporary copy), never on a fitted network.
         """
         uniq = torch.unique(torch.cat([tokens.reshape(-1), tokens.new_zeros(1)]))  # (U,), PAD in
-        widest, g, n = max(self.kernel_sizes), self.n_members, len(uniq)
+        g, n = self.n_members, len(uniq)
         per_width = self.n_features // len(self.kernel_sizes)
         cap = PROJECTION_BYTES if max_bytes is None else max_bytes
         if g * (n + 1) * sum(self.kernel_sizes) * per_width * 4 > cap:
@@ -269,44 +270,107 @@ class TextCNN(nn.Module):
         device = self.weight.device
         with torch.inference_mode():
             members = torch.arange(g, device=device)
-            x = self._embed(uniq.to(device).expand(g, 1, -1), members)[:, 0]  # (G, U, C)
-            weight = self.weight.view(g, widest, x.shape[2], -1)  # (G, K, C, nk * F)
-            tables = []
-            for c, k in enumerate(self.kernel_sizes):
-                taps = weight[:, widest - k :, :, c * per_width : (c + 1) * per_width]
-                taps = taps.permute(0, 2, 1, 3).reshape(g, x.shape[2], k * per_width)
-                table = torch.empty((g * (n + 1) * k, per_width), device=device)
-                torch.bmm(x, taps, out=table[: g * n * k].view(g, n, k * per_width))
-                end = table[g * n * k :].view(g, k, per_width)  # the end token, per member
-                end[:, 0] = float("-inf")
-                end[:, 1:] = table[: g * n * k].view(g, n, k, per_width)[:, 0, 1:]  # PAD's
-                tables.append(table)  # row (member * U + u) * k + i: offset i of token u
+            tables = self._token_tables(uniq.to(device).expand(g, -1), members)
             lookup = torch.full((self.vocab_size,), -1, dtype=torch.long, device=device)
             lookup[uniq.to(device)] = torch.arange(n, device=device)  # id -> u (PAD -> 0)
         self.projection = (lookup, tables, n)
         return True
 
+    def _token_tables(self, tokens: torch.Tensor, members: torch.Tensor) -> list[torch.Tensor]:
+        """Per filter width, each slot's tokens projected through its member's filters.
+
+        A width-``k`` convolution over embeddings is a sum of per-token projections:
+        the window ending at token ``t`` gives ``sum_i E[x_(t-k+1+i)] W_i``. With
+        ``P_i = E W_i`` computed once per distinct token, an output is ``k`` lookups
+        summed (:func:`~textcnn._torch.layers.bag_max`) instead of a ``k * C``-long
+        product per filter; a batch has fewer distinct tokens than positions, and the
+        tables hold each width's real taps only. Each slot also gets an "end" token
+        standing for the positions past a row's end: its offset-0 rows are ``-inf``, so
+        a window that starts past the end drops out of the max with no mask (its other
+        offsets are PAD's, as in the windowed product's padding).
+
+        Parameters
+        ----------
+        tokens : Tensor of int of shape (S, U)
+            Per slot, its distinct token ids, PAD (0) first.
+        members : Tensor of int of shape (S,)
+            The member of each slot.
+
+        Returns
+        -------
+        list of Tensor of shape (S * (U + 1) * k, F)
+            Per width ``k``: row ``(s * (U + 1) + u) * k + i`` is offset ``i`` of token
+            ``u`` of slot ``s``; ``u = U`` is the end token.
+        """
+        slots, n = tokens.shape
+        widest = max(self.kernel_sizes)
+        per_width = self.n_features // len(self.kernel_sizes)
+        x = self._embed(tokens[:, None, :], members)[:, 0]  # (S, U, C)
+        weight = self.weight if slots == self.n_members else self.weight[members]
+        weight = weight.view(slots, widest, x.shape[2], -1)  # (S, K, C, nk * F)
+        tables = []
+        for c, k in enumerate(self.kernel_sizes):
+            taps = weight[:, widest - k :, :, c * per_width : (c + 1) * per_width]
+            taps = taps.permute(0, 2, 1, 3).reshape(slots, x.shape[2], k * per_width)
+            proj = torch.bmm(x, taps).view(slots, n, k, per_width)
+            blocked = proj.new_full((slots, 1, 1, per_width), float("-inf"))
+            end = torch.cat([blocked, proj[:, :1, 1:]], dim=2)  # (S, 1, k, F)
+            tables.append(torch.cat([proj, end], dim=1).view(-1, per_width))
+        return tables
+
     def _token_space(
-        self, ids: torch.Tensor, lengths: torch.Tensor, members: torch.Tensor
+        self,
+        tokens: torch.Tensor,
+        lengths: torch.Tensor,
+        slots: torch.Tensor,
+        tables: list[torch.Tensor],
+        n: int,
     ) -> torch.Tensor:
-        """Max-pooled pre-activations (G' * B, nk * F) from :meth:`project`'s tables."""
-        lookup, tables, n = self.projection
-        g, b, w = ids.shape
-        tokens = lookup[ids]  # (G', B, W)
-        if bool((tokens < 0).any()):
-            raise ValueError("a token was not projected: call project() with the rows' ids")
-        # token u of member m is u + m * U; past a row's end: member m's end token
-        ends = self.n_members * n + members[:, None, None]
-        past = torch.arange(w, device=ids.device) >= lengths[..., None]
-        tokens = torch.where(past, ends, tokens + (members * n)[:, None, None])
+        """Max-pooled pre-activations (S' * B, nk * F) from :meth:`_token_tables`' tables.
+
+        ``tokens`` (S', B, W): each row's token positions ``u`` in its slot (right-padded);
+        ``slots`` (S',): the slot of each row set.
+        """
+        s, b, w = tokens.shape
+        base = (slots * (n + 1))[:, None, None]  # PAD of each slot (u = 0)
+        past = torch.arange(w, device=tokens.device) >= lengths[..., None]
+        seq = torch.where(past, base + n, base + tokens)  # past a row's end: the end token
         pooled = []
         for k, table in zip(self.kernel_sizes, tables, strict=True):
-            left = (members * n)[:, None, None].expand(g, b, k - 1)  # PAD (u = 0)
-            seq = torch.cat([left, tokens, ends.expand(g, b, k - 1)], dim=2)
-            bags = seq.unfold(2, k, 1) * k + torch.arange(k, device=ids.device)
-            a = nn.functional.embedding_bag(bags.reshape(-1, k), table, mode="sum")
-            pooled.append(a.view(g * b, w + k - 1, -1).amax(dim=1))  # (G' * B, F)
+            padded = torch.cat([base.expand(s, b, k - 1), seq, (base + n).expand(s, b, k - 1)], 2)
+            bags = padded.unfold(2, k, 1) * k + torch.arange(k, device=tokens.device)
+            pooled.append(bag_max(table, bags.reshape(s * b, w + k - 1, k)))  # (S' * B, F)
         return torch.cat(pooled, dim=1)
+
+    def _pooled(
+        self, ids: torch.Tensor, lengths: torch.Tensor, members: torch.Tensor
+    ) -> torch.Tensor:
+        """Max-pooled pre-activations (G' * B, nk * F) of the selected members.
+
+        From :meth:`project`'s tables when they are in place (inference), else in token
+        space from this batch's own distinct tokens (:data:`TOKEN_SPACE`), else by the
+        windowed product.
+        """
+        if self.projection is not None and not torch.is_grad_enabled():
+            lookup, tables, n = self.projection
+            tokens = lookup[ids]  # (G', B, W)
+            if bool((tokens < 0).any()):
+                raise ValueError("a token was not projected: call project() with the rows' ids")
+            return self._token_space(tokens, lengths, members, tables, n)
+        if TOKEN_SPACE:
+            zero = ids.new_zeros(1)
+            distinct = [torch.unique(torch.cat([row.reshape(-1), zero])) for row in ids]
+            n = max(len(d) for d in distinct)
+            uniq = ids.new_zeros((len(distinct), n))  # PAD after each slot's own: never read
+            for j, d in enumerate(distinct):
+                uniq[j, : len(d)] = d
+            tokens = torch.stack(
+                [torch.searchsorted(d, row) for d, row in zip(distinct, ids, strict=True)]
+            )
+            slots = torch.arange(len(distinct), device=ids.device)
+            return self._token_space(tokens, lengths, slots, self._token_tables(uniq, members), n)
+        a, invalid = self.pre_activations(ids, lengths, members)
+        return masked_max(a, invalid)
 
     def features(
         self, ids: torch.Tensor, lengths: torch.Tensor, members: torch.Tensor | None = None
@@ -321,13 +385,9 @@ class TextCNN(nn.Module):
         if ids.dim() == 2:  # shared rows: every member reads the same batch
             ids, lengths = ids.expand(g, *ids.shape), lengths.expand(g, *lengths.shape)
         bias = self.bias if g == self.n_members else self.bias[members]
-        if getattr(self, "projection", None) is not None and not torch.is_grad_enabled():
-            pooled = self._token_space(ids, lengths, members).view(g, ids.shape[1], -1)
-        else:
-            a, invalid = self.pre_activations(ids, lengths, members)
-            # max_t relu(a_t + b) = relu(max_t a_t + b): pool the pre-activations, then
-            # add the bias and rectify the small pooled tensor (fewer passes over the big one).
-            pooled = masked_max(a, invalid).view(g, ids.shape[1], -1)
+        # max_t relu(a_t + b) = relu(max_t a_t + b): pool the pre-activations, then add
+        # the bias and rectify the small pooled tensor (fewer passes over the big one).
+        pooled = self._pooled(ids, lengths, members).view(g, ids.shape[1], -1)
         return (pooled + bias[:, None, :]).relu()  # (G', B, nk * F)
 
     def forward(

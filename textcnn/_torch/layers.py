@@ -95,6 +95,63 @@ def masked_max(a: torch.Tensor, invalid: torch.Tensor) -> torch.Tensor:
     return _MaskedMax.apply(a, invalid)
 
 
+class _BagMax(torch.autograd.Function):
+    """:func:`bag_max`; the backward scatters into the rows of each max's bag only."""
+
+    @staticmethod
+    def forward(ctx: Any, table: torch.Tensor, bags: torch.Tensor) -> torch.Tensor:
+        n, steps, k = bags.shape
+        sums = nn.functional.embedding_bag(bags.reshape(-1, k), table, mode="sum")
+        sums = sums.view(n, steps, -1).transpose(1, 2)  # (N, C, T)
+        values, index = nn.functional.adaptive_max_pool1d(sums, 1, return_indices=True)
+        ctx.save_for_backward(bags, index)
+        ctx.table_shape = table.shape
+        return values.squeeze(2)  # (N, C)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        bags, index = ctx.saved_tensors  # (N, T, k), (N, C, 1)
+        n, _, k = bags.shape
+        rows = bags[torch.arange(n, device=bags.device)[:, None], index[..., 0]]  # (N, C, k)
+        channels = torch.arange(grad.shape[1], device=grad.device)[None, :, None]
+        flat = (rows * ctx.table_shape[1] + channels).reshape(-1)
+        out = grad.new_zeros(ctx.table_shape).view(-1)
+        out.index_add_(0, flat, grad[..., None].expand(n, -1, k).reshape(-1))
+        return out.view(ctx.table_shape), None
+
+
+def bag_max(table: torch.Tensor, bags: torch.Tensor) -> torch.Tensor:
+    """Max over positions of sums of table rows: ``max_t sum_i table[bags[n, t, i]]``.
+
+    The token-space convolution's pooling: each position's output is the sum of its
+    ``k`` per-token projections (one fused ``embedding_bag``), then the max over time.
+    Differentiable in ``table``: the gradient of a pooled value goes to the ``k`` rows
+    of the bag that reached it (the first maximal position), one ``index_add``.
+
+    Parameters
+    ----------
+    table : Tensor of shape (R, C)
+        Rows to sum.
+    bags : Tensor of int of shape (N, T, k)
+        Rows summed at each position.
+
+    Returns
+    -------
+    Tensor of shape (N, C)
+
+    Examples
+    --------
+    >>> table = torch.tensor([[1.0, 0.0], [0.0, 2.0], [3.0, -1.0]])
+    >>> bag_max(table, torch.tensor([[[0, 1], [2, 0]]])).tolist()
+    [[4.0, 2.0]]
+    """
+    if not torch.is_grad_enabled():  # no positions to keep: the plain max is faster
+        n, steps, k = bags.shape
+        sums = nn.functional.embedding_bag(bags.reshape(-1, k), table, mode="sum")
+        return sums.view(n, steps, -1).amax(dim=1)
+    return _BagMax.apply(table, bags)
+
+
 class WordEmbedding(nn.Module):
     """Kim 2014's four embedding variants.
 

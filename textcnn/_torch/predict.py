@@ -130,10 +130,11 @@ def predict_many(
     device : str, default="cpu"
         Where to run; the modules are returned to CPU afterwards.
     token_space : bool, default=False
-        CNNs: project each token of these rows through the filters once, then sum
-        lookups (:meth:`~textcnn._torch.cnn.TextCNN.project`); equal up to float32
-        summation order. ``transform`` uses it; out-of-fold predictions keep the
-        windowed product, as training does.
+        CNNs: project each distinct token of these rows through every member's
+        filters once for the whole call (:meth:`~textcnn._torch.cnn.TextCNN.project`)
+        instead of once per batch; the same outputs. ``transform`` uses it (all members
+        read every row); out-of-fold predictions and validation, where each member reads
+        its own rows, project per batch as training does.
 
     Returns
     -------
