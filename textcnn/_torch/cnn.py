@@ -8,7 +8,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from .layers import WordEmbedding, bag_max, invalid_steps, masked_max, max_over_time
+from .layers import (
+    WordEmbedding,
+    bag_max,
+    distinct_tokens,
+    invalid_steps,
+    masked_max,
+    max_over_time,
+)
 
 #: Memory cap of :meth:`TextCNN.project`'s per-token projections (bytes).
 PROJECTION_BYTES = 512 * 2**20
@@ -52,11 +59,8 @@ class TextCNN(nn.Module):
     batched matrix products. Each member keeps its own weights, and its rows never
     meet another member's.
 
-    The convolution is computed in token space (:data:`TOKEN_SPACE`): each batch's
-    distinct tokens are projected through the filters once and every output is a sum
-    of lookups (:meth:`_token_tables`), in training and prediction alike; the windowed
-    product (:meth:`pre_activations`) is the reference it is tested against, and what
-    :meth:`max_activations` reads positions from.
+    The convolution runs in token space (:meth:`_token_tables`), in training and
+    prediction; the windowed product (:meth:`pre_activations`) is its tested reference.
 
     Parameters
     ----------
@@ -232,9 +236,7 @@ class TextCNN(nn.Module):
         weight = self.weight * self.weight_mask
         if g != self.n_members:
             weight = weight[members]
-        # One product for all widths: narrow filters multiply zeros in their left padding
-        # (20% more FLOPs at widths 3-4-5), still faster than a product per width, whose
-        # backward must sum three partial gradients of the windows (measured).
+        # one product for all widths (narrow filters multiply their zero padding)
         a = torch.bmm(win, weight).view(g * b, steps, -1)  # (G' * B, T, nk * F)
         widths = torch.tensor(self.kernel_sizes, device=ids.device)
         ends = lengths.reshape(-1, 1) + widths - 1  # (G' * B, nk)
@@ -243,8 +245,7 @@ class TextCNN(nn.Module):
     def project(self, tokens: torch.Tensor, max_bytes: int | None = None) -> bool:
         """Project ``tokens`` through every member's filters once, for token-space inference.
 
-        :meth:`features` then builds no per-batch tables (see :meth:`_token_tables`):
-        each row's outputs are lookups in these. Inference only.
+        :meth:`features` then reads these instead of per-batch tables. Inference only.
 
         Parameters
         ----------
@@ -270,24 +271,24 @@ class TextCNN(nn.Module):
         device = self.weight.device
         with torch.inference_mode():
             members = torch.arange(g, device=device)
-            tables = self._token_tables(uniq.to(device).expand(g, -1), members)
+            tables = self._token_tables(uniq.to(device).expand(g, -1), members, in_place=True)
             lookup = torch.full((self.vocab_size,), -1, dtype=torch.long, device=device)
             lookup[uniq.to(device)] = torch.arange(n, device=device)  # id -> u (PAD -> 0)
         self.projection = (lookup, tables, n)
         return True
 
-    def _token_tables(self, tokens: torch.Tensor, members: torch.Tensor) -> list[torch.Tensor]:
+    def _token_tables(
+        self, tokens: torch.Tensor, members: torch.Tensor, in_place: bool = False
+    ) -> list[torch.Tensor]:
         """Per filter width, each slot's tokens projected through its member's filters.
 
         A width-``k`` convolution over embeddings is a sum of per-token projections:
         the window ending at token ``t`` gives ``sum_i E[x_(t-k+1+i)] W_i``. With
         ``P_i = E W_i`` computed once per distinct token, an output is ``k`` lookups
         summed (:func:`~textcnn._torch.layers.bag_max`) instead of a ``k * C``-long
-        product per filter; a batch has fewer distinct tokens than positions, and the
-        tables hold each width's real taps only. Each slot also gets an "end" token
-        standing for the positions past a row's end: its offset-0 rows are ``-inf``, so
-        a window that starts past the end drops out of the max with no mask (its other
-        offsets are PAD's, as in the windowed product's padding).
+        product per filter (real taps only). Each slot's "end" token stands for the
+        positions past a row's end: its offset-0 rows are ``-inf`` (a window starting
+        there drops out of the max, no mask), its others PAD's.
 
         Parameters
         ----------
@@ -295,12 +296,15 @@ class TextCNN(nn.Module):
             Per slot, its distinct token ids, PAD (0) first.
         members : Tensor of int of shape (S,)
             The member of each slot.
+        in_place : bool, default=False
+            Write each table once into its final buffer (inference only: the tables of
+            :meth:`project` are the big ones); else build them differentiably.
 
         Returns
         -------
-        list of Tensor of shape (S * (U + 1) * k, F)
-            Per width ``k``: row ``(s * (U + 1) + u) * k + i`` is offset ``i`` of token
-            ``u`` of slot ``s``; ``u = U`` is the end token.
+        list of Tensor of shape ((S * U + S) * k, F)
+            Per width ``k``: row ``(s * U + u) * k + i`` is offset ``i`` of token ``u`` of
+            slot ``s``, and row ``(S * U + s) * k + i`` that of slot ``s``'s end token.
         """
         slots, n = tokens.shape
         widest = max(self.kernel_sizes)
@@ -312,10 +316,19 @@ class TextCNN(nn.Module):
         for c, k in enumerate(self.kernel_sizes):
             taps = weight[:, widest - k :, :, c * per_width : (c + 1) * per_width]
             taps = taps.permute(0, 2, 1, 3).reshape(slots, x.shape[2], k * per_width)
-            proj = torch.bmm(x, taps).view(slots, n, k, per_width)
-            blocked = proj.new_full((slots, 1, 1, per_width), float("-inf"))
-            end = torch.cat([blocked, proj[:, :1, 1:]], dim=2)  # (S, 1, k, F)
-            tables.append(torch.cat([proj, end], dim=1).view(-1, per_width))
+            rows = slots * n * k
+            if in_place:  # project(): the big tables, written once (no copy)
+                table = x.new_empty((rows + slots * k, per_width))
+                torch.bmm(x, taps, out=table[:rows].view(slots, n, k * per_width))
+                end = table[rows:].view(slots, k, per_width)
+                end[:, 0] = float("-inf")
+                end[:, 1:] = table[:rows].view(slots, n, k, per_width)[:, 0, 1:]  # PAD's
+            else:  # differentiable
+                proj = torch.bmm(x, taps).view(slots, n, k, per_width)
+                blocked = proj.new_full((slots, 1, per_width), float("-inf"))
+                end = torch.cat([blocked, proj[:, 0, 1:]], dim=1)  # (S, k, F)
+                table = torch.cat([proj.reshape(rows, per_width), end.view(-1, per_width)])
+            tables.append(table)
         return tables
 
     def _token_space(
@@ -324,20 +337,22 @@ class TextCNN(nn.Module):
         lengths: torch.Tensor,
         slots: torch.Tensor,
         tables: list[torch.Tensor],
-        n: int,
+        shape: tuple[int, int],
     ) -> torch.Tensor:
         """Max-pooled pre-activations (S' * B, nk * F) from :meth:`_token_tables`' tables.
 
         ``tokens`` (S', B, W): each row's token positions ``u`` in its slot (right-padded);
-        ``slots`` (S',): the slot of each row set.
+        ``slots`` (S',): the slot of each row set; ``shape``: the tables' (S, U).
         """
         s, b, w = tokens.shape
-        base = (slots * (n + 1))[:, None, None]  # PAD of each slot (u = 0)
+        n_slots, n = shape
+        base = (slots * n)[:, None, None]  # PAD of each slot (u = 0)
+        end = (n_slots * n + slots)[:, None, None]  # the slot's end token
         past = torch.arange(w, device=tokens.device) >= lengths[..., None]
-        seq = torch.where(past, base + n, base + tokens)  # past a row's end: the end token
+        seq = torch.where(past, end, base + tokens)  # past a row's end: the end token
         pooled = []
         for k, table in zip(self.kernel_sizes, tables, strict=True):
-            padded = torch.cat([base.expand(s, b, k - 1), seq, (base + n).expand(s, b, k - 1)], 2)
+            padded = torch.cat([base.expand(s, b, k - 1), seq, end.expand(s, b, k - 1)], 2)
             bags = padded.unfold(2, k, 1) * k + torch.arange(k, device=tokens.device)
             pooled.append(bag_max(table, bags.reshape(s * b, w + k - 1, k)))  # (S' * B, F)
         return torch.cat(pooled, dim=1)
@@ -356,19 +371,12 @@ class TextCNN(nn.Module):
             tokens = lookup[ids]  # (G', B, W)
             if bool((tokens < 0).any()):
                 raise ValueError("a token was not projected: call project() with the rows' ids")
-            return self._token_space(tokens, lengths, members, tables, n)
+            return self._token_space(tokens, lengths, members, tables, (self.n_members, n))
         if TOKEN_SPACE:
-            zero = ids.new_zeros(1)
-            distinct = [torch.unique(torch.cat([row.reshape(-1), zero])) for row in ids]
-            n = max(len(d) for d in distinct)
-            uniq = ids.new_zeros((len(distinct), n))  # PAD after each slot's own: never read
-            for j, d in enumerate(distinct):
-                uniq[j, : len(d)] = d
-            tokens = torch.stack(
-                [torch.searchsorted(d, row) for d, row in zip(distinct, ids, strict=True)]
-            )
-            slots = torch.arange(len(distinct), device=ids.device)
-            return self._token_space(tokens, lengths, slots, self._token_tables(uniq, members), n)
+            uniq, tokens = distinct_tokens(ids)
+            slots = torch.arange(len(uniq), device=ids.device)
+            tables = self._token_tables(uniq, members)
+            return self._token_space(tokens, lengths, slots, tables, tuple(uniq.shape))
         a, invalid = self.pre_activations(ids, lengths, members)
         return masked_max(a, invalid)
 

@@ -95,6 +95,37 @@ def masked_max(a: torch.Tensor, invalid: torch.Tensor) -> torch.Tensor:
     return _MaskedMax.apply(a, invalid)
 
 
+def distinct_tokens(ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each row set's distinct token ids, and its tokens as positions into them.
+
+    Parameters
+    ----------
+    ids : Tensor of int of shape (S, B, W)
+        Per slot, right-padded token ids.
+
+    Returns
+    -------
+    distinct : Tensor of int of shape (S, U)
+        Per slot, its distinct ids in increasing order, PAD (0) first, then PAD again
+        up to the longest slot's count (never looked up).
+    tokens : Tensor of int of shape (S, B, W)
+        ``distinct[s, tokens[s, b, w]] == ids[s, b, w]``.
+
+    Examples
+    --------
+    >>> distinct, tokens = distinct_tokens(torch.tensor([[[5, 3, 0]], [[4, 4, 4]]]))
+    >>> distinct.tolist(), tokens.tolist()
+    ([[0, 3, 5], [0, 4, 0]], [[[2, 1, 0]], [[1, 1, 1]]])
+    """
+    zero = ids.new_zeros(1)
+    each = [torch.unique(torch.cat([row.reshape(-1), zero])) for row in ids]
+    distinct = ids.new_zeros((len(each), max(len(d) for d in each)))
+    for j, d in enumerate(each):
+        distinct[j, : len(d)] = d
+    tokens = torch.stack([torch.searchsorted(d, row) for d, row in zip(each, ids, strict=True)])
+    return distinct, tokens
+
+
 class _BagMax(torch.autograd.Function):
     """:func:`bag_max`; the backward scatters into the rows of each max's bag only."""
 
