@@ -165,11 +165,8 @@ def encode_wordpieces(
             lookup[j] = i
     pieces = _wordpiece_ids(list(texts), max_length)
     lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
-    width = max(1, int(lengths.max(initial=0)))
     flat = np.fromiter(itertools.chain.from_iterable(pieces), np.int64, int(lengths.sum()))
-    ids = np.zeros((len(pieces), width), dtype=np.int32)
-    ids[np.arange(width)[None, :] < lengths[:, None]] = lookup[flat]  # each row's prefix
-    return ids, lengths
+    return _text.right_padded(lookup[flat], lengths), lengths
 
 
 #: Characters per word-piece assumed when a long text is cut before tokenising.

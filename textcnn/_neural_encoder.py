@@ -96,8 +96,12 @@ class _NeuralEncoder(_CrossFitEncoder):
             return "rand"
         return self.embedding_mode
 
+    def _wordpieces(self) -> bool:
+        """Whether texts are split into the embedding source's own word-pieces."""
+        return self.level == "word" and _is_subword(self.embeddings)
+
     def _tokenize(self, texts: list[str]) -> list[list[str]]:
-        if self.level == "word" and _is_subword(self.embeddings):
+        if self._wordpieces():
             return _embeddings.wordpiece_tokenize(texts)
         return _text.tokenize_all(texts, self.lowercase, self.level)
 
@@ -267,7 +271,7 @@ class _NeuralEncoder(_CrossFitEncoder):
             return None, None
 
     def _predict_column(self, c: int, texts: list[str]) -> np.ndarray:
-        if self.level == "word" and _is_subword(self.embeddings):  # ids, no strings
+        if self._wordpieces():  # ids, no strings
             ids, lengths = _embeddings.encode_wordpieces(
                 texts, self.vocabularies_[c], self.max_length
             )

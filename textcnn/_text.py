@@ -125,10 +125,25 @@ def encode(
     if max_length is not None:
         docs = [doc[:max_length] for doc in docs]
     lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
-    width = max(1, int(lengths.max(initial=0)))
-    ids = np.zeros((len(docs), width), dtype=np.int32)
     flat = np.fromiter(
         (stoi.get(w, UNK) for doc in docs for w in doc), dtype=np.int32, count=int(lengths.sum())
     )
+    return right_padded(flat, lengths), lengths
+
+
+def right_padded(flat: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Rows of ``lengths`` ids taken in order from ``flat``, right-padded with ``PAD``.
+
+    Returns
+    -------
+    ndarray of shape (len(lengths), max(1, longest)), dtype int32
+
+    Examples
+    --------
+    >>> right_padded(np.array([4, 5, 6]), np.array([2, 0, 1])).tolist()
+    [[4, 5], [0, 0], [6, 0]]
+    """
+    width = max(1, int(lengths.max(initial=0)))
+    ids = np.zeros((len(lengths), width), dtype=np.int32)
     ids[np.arange(width)[None, :] < lengths[:, None]] = flat  # row-major: each row's prefix
-    return ids, lengths
+    return ids

@@ -126,14 +126,18 @@ def distinct_tokens(ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return distinct, tokens
 
 
+def _bag_sums(table: torch.Tensor, bags: torch.Tensor) -> torch.Tensor:
+    """(N, T, C): the sum of each bag's ``k`` table rows, by one fused ``embedding_bag``."""
+    n, steps, k = bags.shape
+    return nn.functional.embedding_bag(bags.reshape(-1, k), table, mode="sum").view(n, steps, -1)
+
+
 class _BagMax(torch.autograd.Function):
     """:func:`bag_max`; the backward scatters into the rows of each max's bag only."""
 
     @staticmethod
     def forward(ctx: Any, table: torch.Tensor, bags: torch.Tensor) -> torch.Tensor:
-        n, steps, k = bags.shape
-        sums = nn.functional.embedding_bag(bags.reshape(-1, k), table, mode="sum")
-        sums = sums.view(n, steps, -1).transpose(1, 2)  # (N, C, T)
+        sums = _bag_sums(table, bags).transpose(1, 2)  # (N, C, T)
         values, index = nn.functional.adaptive_max_pool1d(sums, 1, return_indices=True)
         ctx.save_for_backward(bags, index)
         ctx.table_shape = table.shape
@@ -177,9 +181,7 @@ def bag_max(table: torch.Tensor, bags: torch.Tensor) -> torch.Tensor:
     [[4.0, 2.0]]
     """
     if not torch.is_grad_enabled():  # no positions to keep: the plain max is faster
-        n, steps, k = bags.shape
-        sums = nn.functional.embedding_bag(bags.reshape(-1, k), table, mode="sum")
-        return sums.view(n, steps, -1).amax(dim=1)
+        return _bag_sums(table, bags).amax(dim=1)
     return _BagMax.apply(table, bags)
 
 
