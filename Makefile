@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench-kim
+.PHONY: demo test lint bench-kim docs
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,13 @@ demo: $(VENV)/.installed
 	$(BIN)/textcnn demo
 
 test: $(VENV)/.installed
-	$(BIN)/ruff check textcnn tests benchmarks examples
+	$(BIN)/ruff check textcnn tests benchmarks examples docs/conf.py
 	$(BIN)/python -m pytest -q
 
 bench-kim: $(VENV)/.installed
 	$(BIN)/python benchmarks/kim2014.py
+
+# The documentation site (docs/_build/html), offline; CI builds it with warnings as errors.
+docs: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[docs]'
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html

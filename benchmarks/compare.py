@@ -65,7 +65,7 @@ PEERS = ("tfidf-linear", "fasttext", "minilm-linear", "bigru")
 
 
 def make_encoder(model: str, splitter, seed: int, regression: bool):
-    """The neural encoders, with the settings documented in the README.
+    """The neural encoders, with the settings documented in docs/benchmarks/compare.md.
 
     ``cnn`` is ``TextCNNEncoder()`` with its defaults; ``cnn-plain`` the same network
     without the linear blend branch; ``cnn-glove`` the former defaults (GloVe-6B-50d, no

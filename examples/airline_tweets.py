@@ -1,4 +1,8 @@
-"""Airline tweets (3-class sentiment): tabular columns + text features into HistGradientBoosting.
+"""
+Airline tweets: text features inside HistGradientBoosting
+=========================================================
+
+Airline tweets (3-class sentiment): tabular columns + text features into HistGradientBoosting.
 
 Compares, on the same 5 folds (grouped by ``tweet_id``: the file repeats some tweets),
 HistGradientBoostingClassifier on the tabular columns with: no text; TF-IDF + SVD(50);

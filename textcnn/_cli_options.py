@@ -276,3 +276,18 @@ def make_encoder(args: argparse.Namespace) -> Any:
     params = {k: v for k, v in given.items() if k in accepted}
     # bars on a terminal, progress lines elsewhere (logs, CI); -q: neither
     return cls(**{**preset, **params, "verbose": not args.quiet})
+
+
+def _positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text}")
+    return value
+
+
+def _human(value: Any) -> str:
+    """A metric for people: 4 significant digits (``0.4395``, ``59.43``); others as str."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)

@@ -88,8 +88,8 @@ NETWORK_PARAMS = """linear_blend : float, default=0.5
         Torch threads while fitting and transforming (restored afterwards).
         ``"auto"``: torch's count (all cores), less the threads already running on the
         machine (another library's pool, another process), at least 1 -- two pools
-        sharing the cores slow each other down many times over. See the README's
-        "Timings and threads".
+        sharing the cores slow each other down many times over. See the user guide's
+        "Timings and threads" page.
     max_time : float or None, default=None
         Seconds the fit may take (``fit`` / ``fit_transform``; None: no limit). The time
         left is shared by the trainings still to run (a column's fold group, a refit),

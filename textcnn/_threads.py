@@ -84,7 +84,7 @@ def warn_if_oversubscribed(torch_threads: int, n_jobs: int | None) -> bool:
         "are oversubscribed and timings can be several times slower. This process's thread "
         "pools: %s. Limit them: torch.set_num_threads(k) (or OMP_NUM_THREADS=k before "
         "start) for training, threadpoolctl.threadpool_limits(k) for scikit-learn models "
-        "such as HistGradientBoosting; see the README's 'Timings and threads'",
+        "such as HistGradientBoosting; see the documentation's 'Timings and threads' page",
         torch_threads,
         busy,
         cores,

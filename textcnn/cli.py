@@ -22,10 +22,14 @@ from ._cli_options import (  # noqa: F401 (re-exported: the CLI's public names)
     EncoderOption,
     UserError,
     _add_encoder_options,
+    _human,
     _LazyParser,
+    _positive_int,
     _progress,
     make_encoder,
 )
+
+__all__ = ["CHAR_CNN_PARAMS", "NOT_OPTIONS", "build_parser", "main"]
 
 logger = logging.getLogger("textcnn")
 
@@ -83,21 +87,6 @@ def _in_cli_words(exc: BaseException) -> str:
         return str(exc)
     flag = f"--{option}" + ("" if exc.value is None else f" {exc.value}")
     return f"{exc.message}; try {flag}"
-
-
-def _positive_int(text: str) -> int:
-    """An argparse type: an integer of at least 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text}")
-    return value
-
-
-def _human(value: Any) -> str:
-    """A metric for people: 4 significant digits (``0.4395``, ``59.43``); others as str."""
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
 
 
 # ----------------------------------------------------------------------------- commands
@@ -415,7 +404,15 @@ def _add_transform(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for tests and docs)."""
+    """The argument parser (exposed for tests and docs).
+
+    Examples
+    --------
+    >>> from textcnn.cli import build_parser
+    >>> args = build_parser().parse_args(["info", "m.textcnn", "-v"])
+    >>> args.command, args.model, args.verbose
+    ('info', 'm.textcnn', True)
+    """
     from ._version import __version__
 
     # -v / -q before or after the command: a subcommand's defaults would overwrite a
@@ -449,7 +446,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``textcnn`` console script."""
+    """Entry point of the ``textcnn`` console script.
+
+    Examples
+    --------
+    The same as ``textcnn -q transform new.csv --model review.textcnn --out features.csv``
+    on the command line:
+
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from textcnn import TextCNNEncoder
+    >>> from textcnn.cli import main
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> X = pd.DataFrame({"review": ["good film", "bad film", "great", "awful"] * 5})
+    >>> y = ["pos", "neg", "pos", "neg"] * 5
+    >>> enc = TextCNNEncoder(embeddings=None, max_epochs=1, cv=2, random_state=0).fit(X, y)
+    >>> enc.save(folder / "review.textcnn")
+    >>> X.head(3).to_csv(folder / "new.csv", index=False)
+    >>> main(["-q", "transform", str(folder / "new.csv"), "--model",
+    ...       str(folder / "review.textcnn"), "--out", str(folder / "features.csv")])
+    0
+    >>> pd.read_csv(folder / "features.csv").shape
+    (3, 1)
+    >>> main(["-q", "transform", str(folder / "new.csv"), "--model",
+    ...       str(folder / "review.textcnn"), "--out", str(folder / "features.csv")])
+    1
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

@@ -30,6 +30,17 @@ import pandas as pd
 
 from .io import csv_floats, csv_options
 
+__all__ = [
+    "WORKER_ENV",
+    "check_destination",
+    "expand",
+    "local_cluster",
+    "read_table",
+    "transform",
+    "transform_partition",
+    "write_table",
+]
+
 logger = logging.getLogger(__name__)
 
 
@@ -58,6 +69,19 @@ def local_cluster(n_workers: int | None = None, **kwargs: Any) -> Any:
     Returns
     -------
     distributed.LocalCluster
+
+    Examples
+    --------
+    Its workers run single-threaded, without Dask's glibc trim threshold:
+
+    >>> import os
+    >>> from distributed import Client
+    >>> from textcnn.dask import local_cluster
+    >>> with local_cluster(n_workers=1) as cluster, Client(cluster) as client:
+    ...     print(client.submit(os.environ.get, "MALLOC_TRIM_THRESHOLD_").result())
+    ...     print(list(client.nthreads().values()))
+    None
+    [1]
     """
     import dask
     from distributed import LocalCluster
@@ -97,6 +121,21 @@ def transform_partition(
     -------
     pandas.DataFrame
         Same index as ``part``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from textcnn import TfidfLinearEncoder
+    >>> from textcnn.dask import transform_partition
+    >>> train = pd.DataFrame({"review": ["good film", "bad film", "great", "awful"] * 5})
+    >>> y = ["pos", "neg", "pos", "neg"] * 5
+    >>> enc = TfidfLinearEncoder(cv=2, random_state=0).fit(train, y)
+    >>> part = pd.DataFrame({"id": [7, 8], "review": ["good", "bad"]}, index=[10, 11])
+    >>> out = transform_partition(part, enc, ["review"], ["id"])
+    >>> out.columns.tolist(), out.index.tolist()
+    (['id', 'review__tfidf_pos'], [10, 11])
+    >>> transform_partition(part.iloc[:0], enc, ["review"], ["id"]).dtypes.tolist()
+    [dtype('int64'), dtype('float64')]
     """
     names = [str(n) for n in encoder.get_feature_names_out()]
     if len(part) == 0:
@@ -130,6 +169,25 @@ def transform(ddf: Any, encoder: Any, *, keep: Sequence[str] = ()) -> Any:
     ------
     ValueError
         If the encoder was not fitted on named columns, or a column is missing.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import pandas as pd
+    >>> from textcnn import TfidfLinearEncoder
+    >>> from textcnn.dask import transform
+    >>> train = pd.DataFrame({"review": ["good film", "bad film", "great", "awful"] * 5})
+    >>> y = ["pos", "neg", "pos", "neg"] * 5
+    >>> enc = TfidfLinearEncoder(cv=2, random_state=0).fit(train, y)
+    >>> new = pd.DataFrame({"id": range(6), "review": ["good film", "awful"] * 3})
+    >>> ddf = dd.from_pandas(new, npartitions=3)
+    >>> features = transform(ddf, enc, keep=["id"])      # lazy: nothing computed yet
+    >>> features.npartitions, list(features.columns)
+    (3, ['id', 'review__tfidf_pos'])
+    >>> computed = features.compute(scheduler="sync")
+    >>> expected = enc.transform(new[["review"]])[:, 0]
+    >>> bool((computed["review__tfidf_pos"].to_numpy() == expected).all())
+    True
     """
     import dask
 
@@ -148,7 +206,37 @@ def transform(ddf: Any, encoder: Any, *, keep: Sequence[str] = ()) -> Any:
 
 
 def expand(patterns: Sequence[str]) -> list[str]:
-    """Files named by paths or glob patterns, sorted; an error names what matched nothing."""
+    r"""Files named by paths or glob patterns, sorted; an error names what matched nothing.
+
+    Parameters
+    ----------
+    patterns : sequence of str
+        Paths or glob patterns (``logs/2026-11-*.csv``).
+
+    Returns
+    -------
+    list of str
+        The files, each pattern's matches sorted, in the order of ``patterns``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a path does not exist or a pattern matches nothing (naming it).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from textcnn.dask import expand
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("b.csv", "a.csv", "notes.txt"):
+    ...     _ = (folder / name).write_text("id\n1\n")
+    >>> [pathlib.Path(f).name for f in expand([str(folder / "*.csv")])]
+    ['a.csv', 'b.csv']
+    >>> expand([str(folder / "*.parquet")])
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: ...*.parquet: no such file
+    """
     files: list[str] = []
     for pattern in patterns:
         found = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
@@ -167,7 +255,7 @@ def read_table(
     encoding: str = "utf-8",
     blocksize: str = "64MB",
 ) -> Any:
-    """One Dask DataFrame over many CSV/TSV or Parquet files (all of one kind).
+    r"""One Dask DataFrame over many CSV/TSV or Parquet files (all of one kind).
 
     Parameters
     ----------
@@ -188,6 +276,21 @@ def read_table(
     Returns
     -------
     dask.dataframe.DataFrame
+
+    Examples
+    --------
+    Two CSV files, the text column read as strings:
+
+    >>> import pathlib, tempfile
+    >>> from textcnn.dask import read_table
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.csv").write_text("id,review\n1,007\n")
+    >>> _ = (folder / "b.csv").write_text("id,review\n2,NA\n")
+    >>> ddf = read_table([str(folder / "a.csv"), str(folder / "b.csv")], text=["review"])
+    >>> ddf.npartitions
+    2
+    >>> ddf.compute(scheduler="sync")["review"].tolist()
+    ['007', 'NA']
     """
     import dask.dataframe as dd
 
@@ -210,7 +313,34 @@ def read_table(
 
 
 def check_destination(out: str | os.PathLike[str]) -> Path:
-    """``out`` if Dask can write it (``.parquet``, ``.csv``, ``.tsv``), else a ValueError."""
+    """``out`` if Dask can write it (``.parquet``, ``.csv``, ``.tsv``), else a ValueError.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The destination of :func:`write_table`.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out`` as a path.
+
+    Raises
+    ------
+    ValueError
+        For any other suffix (e.g. ``.csv.gz``: Dask writes one file per partition or
+        one plain text file).
+
+    Examples
+    --------
+    >>> from textcnn.dask import check_destination
+    >>> check_destination("features.parquet").name
+    'features.parquet'
+    >>> check_destination("features.csv.gz")
+    Traceback (most recent call last):
+    ...
+    ValueError: features.csv.gz: with Dask, write .parquet (a directory of parts) or .csv/.tsv
+    """
     out = Path(out)
     if out.suffix not in (".parquet", ".csv", ".tsv"):
         raise ValueError(f"{out}: with Dask, write .parquet (a directory of parts) or .csv/.tsv")
@@ -237,6 +367,22 @@ def write_table(ddf: Any, out: str | os.PathLike[str], features: Sequence[str] =
     -------
     int
         Rows written.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import dask.dataframe as dd
+    >>> import pandas as pd
+    >>> from textcnn.dask import write_table
+    >>> frame = pd.DataFrame({"id": [1, 2, 3], "x__textcnn": [0.1, 0.5, 3.0780715942382812]})
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "features.csv"
+    >>> write_table(dd.from_pandas(frame, npartitions=2), out, features=["x__textcnn"])
+    3
+    >>> print(out.read_text(), end="")
+    id,x__textcnn
+    1,0.1
+    2,0.5
+    3,3.0780716
     """
     import dask
 

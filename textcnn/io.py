@@ -39,7 +39,7 @@ _DEFAULT_NA = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-n
 
 
 class ReadError(ValueError):
-    """A table that cannot be read as given, and the option that would fix it.
+    r"""A table that cannot be read as given, and the option that would fix it.
 
     ``str()`` is the message with the fix in Python terms (``try encoding='cp1252'``);
     the CLI words the same fix as its flag (``try --encoding cp1252``).
@@ -52,6 +52,22 @@ class ReadError(ValueError):
         The reading option to change (``"sep"``, ``"encoding"``).
     value : str or None
         A value to try, or None to say "give it".
+
+    Examples
+    --------
+    A Windows-1252 file read as UTF-8:
+
+    >>> import pathlib, tempfile
+    >>> from textcnn.io import ReadError, read_chunks
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "reviews.csv"
+    >>> _ = path.write_bytes(b"text,label\ncaf\xe9,1\n")
+    >>> try:
+    ...     next(read_chunks(path, None, ["text"], ["text"], None, None, "utf-8"))
+    ... except ReadError as exc:
+    ...     print(exc.option, exc.value)
+    ...     print(str(exc).split(": ", 1)[1])
+    encoding cp1252
+    cannot decode byte b'\xe9' at position 14 as utf-8; try encoding='cp1252'
     """
 
     def __init__(self, message: str, option: str, value: str | None) -> None:
@@ -95,7 +111,7 @@ def csv_options(
     encoding: str,
     text_columns: Sequence[str],
 ) -> dict[str, Any]:
-    """The ``read_csv`` options of the one CSV reading rule (pandas and Dask alike).
+    r"""The ``read_csv`` options of the one CSV reading rule (pandas and Dask alike).
 
     - **Delimiter:** ``sep``, else sniffed from the first 64 KiB of ``path`` among
       comma, tab, semicolon and bar (comma when unsure), whatever the extension.
@@ -120,6 +136,22 @@ def csv_options(
     dict
         Keyword arguments for ``pandas.read_csv`` / ``dask.dataframe.read_csv``:
         ``sep``, ``encoding``, ``dtype``, ``keep_default_na`` and ``na_values``.
+
+    Examples
+    --------
+    A semicolon-separated file: the delimiter is sniffed, "NA" stays text in the text
+    column and is missing in the others:
+
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from textcnn.io import csv_options
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "reviews.csv"
+    >>> _ = path.write_text("review;stars\nNA;NA\ngreat;5\n")
+    >>> options = csv_options(path, None, "utf-8", ["review"])
+    >>> options["sep"]
+    ';'
+    >>> pd.read_csv(path, **options).to_dict("list")
+    {'review': ['NA', 'great'], 'stars': [nan, 5.0]}
     """
     import pandas as pd
 
@@ -157,12 +189,55 @@ def read_chunks(
     sep: str | None,
     encoding: str,
 ) -> Iterator[Any]:
-    """Yield DataFrames from a CSV (optionally gzip'd) or Parquet file.
+    r"""Yield DataFrames from a CSV (optionally gzip'd) or Parquet file.
 
-    ``columns`` are read (None: all); each of ``required`` must exist. CSV follows
-    :func:`csv_options` (the rule the Dask reader shares): text columns are strings
-    and only their empty cells are missing (NaN, which the encoders read as "").
-    With ``chunksize=None`` one DataFrame holds the whole file.
+    CSV follows :func:`csv_options` (the rule the Dask reader shares): text columns are
+    strings and only their empty cells are missing (NaN, which the encoders read as "").
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A ``.csv``, ``.tsv``, ``.csv.gz`` or ``.parquet`` file.
+    columns : sequence of str or None
+        Columns to read; None reads all.
+    required : sequence of str
+        Columns that must exist: a missing one is a ``ValueError`` naming the file.
+    text_columns : sequence of str
+        Columns holding text (CSV only: read as strings).
+    chunksize : int or None
+        Rows per chunk; None yields one DataFrame with the whole file.
+    sep : str or None
+        CSV delimiter; None sniffs it.
+    encoding : str
+        CSV text encoding.
+
+    Yields
+    ------
+    pandas.DataFrame
+        The next chunk of rows.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` is not a file.
+    ValueError
+        If the file is empty, has no data rows, lacks a required column or cannot be
+        decoded (a :class:`ReadError` names the option to change).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from textcnn.io import read_chunks
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "reviews.csv"
+    >>> _ = path.write_text("id,review\n1,great\n2,\n3,null\n")
+    >>> for chunk in read_chunks(path, None, ["review"], ["review"], 2, None, "utf-8"):
+    ...     print(chunk["review"].tolist())
+    ['great', nan]
+    ['null']
+    >>> next(read_chunks(path, None, ["text"], ["text"], None, None, "utf-8"))
+    Traceback (most recent call last):
+    ...
+    ValueError: ...reviews.csv: no column 'text' (columns: id, review)
     """
     import pandas as pd
 
@@ -239,7 +314,7 @@ def csv_floats(frame: Any, features: Sequence[str]) -> Any:
 
 
 class TableWriter:
-    """Append DataFrame chunks to a CSV (``.csv``, ``.tsv``, ``.csv.gz``) or Parquet file.
+    r"""Append DataFrame chunks to a CSV (``.csv``, ``.tsv``, ``.csv.gz``) or Parquet file.
 
     Parameters
     ----------
@@ -250,6 +325,25 @@ class TableWriter:
     features : sequence of str, default=()
         Feature columns, written to CSV at float32 precision (see :func:`csv_floats`);
         Parquet keeps the frame's types.
+
+    Examples
+    --------
+    Two chunks into one CSV, written atomically (the destination appears only when the
+    block succeeds):
+
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from textcnn.io import TableWriter, atomic_path
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "features.csv"
+    >>> with atomic_path(out) as tmp:
+    ...     writer = TableWriter(tmp, out, features=["x__textcnn"])
+    ...     writer.write(pd.DataFrame({"id": [1], "x__textcnn": [0.1]}))
+    ...     writer.write(pd.DataFrame({"id": [2], "x__textcnn": [0.25]}))
+    ...     writer.close()
+    >>> print(out.read_text(), end="")
+    id,x__textcnn
+    1,0.1
+    2,0.25
     """
 
     def __init__(self, path: Path, final_name: Path, features: Sequence[str] = ()) -> None:

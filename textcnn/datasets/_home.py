@@ -58,6 +58,18 @@ def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
     FileNotFoundError
         If neither ``data_home`` nor ``TEXTCNN_DATA`` is set (an empty value counts as
         unset), or if the folder does not exist.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from textcnn.datasets import get_data_home
+    >>> home = tempfile.mkdtemp()
+    >>> get_data_home(home).is_dir()                # an explicit folder wins over TEXTCNN_DATA
+    True
+    >>> get_data_home(home + "/missing")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: Data home folder '.../missing' (data_home='.../missing') does not exist. ...
     """
     hint = (
         f"Set the {DATA_HOME_ENV} environment variable to the folder holding the data sets "

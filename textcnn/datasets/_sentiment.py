@@ -90,7 +90,7 @@ def _load_sst(
 def load_mr(
     data_home: str | os.PathLike[str] | None = None, *, verify: bool = True
 ) -> pd.DataFrame:
-    """Load MR, the movie-review sentence polarity data set (Pang & Lee 2005).
+    r"""Load MR, the movie-review sentence polarity data set (Pang & Lee 2005).
 
     Reads ``mr/rt-polarity.neg`` and ``mr/rt-polarity.pos``. The files are Windows-1252
     (not UTF-8); they are decoded with ``cp1252`` and split on LF only (never
@@ -118,6 +118,20 @@ def load_mr(
         If the data home or a file is missing.
     ValueError
         If ``verify`` is True and a checksum differs.
+
+    Examples
+    --------
+    A data home holding a two-sentence MR (the real files have 5,331 lines each; they are
+    Windows-1252, so ``\xe9`` reads as "é"):
+
+    >>> import pathlib, tempfile
+    >>> from textcnn.datasets import load_mr
+    >>> home = pathlib.Path(tempfile.mkdtemp())
+    >>> (home / "mr").mkdir()
+    >>> _ = (home / "mr" / "rt-polarity.neg").write_bytes(b"a dull , lifeless film . \n")
+    >>> _ = (home / "mr" / "rt-polarity.pos").write_bytes(b"a caf\xe9 gem . \n")
+    >>> load_mr(home, verify=False).to_dict("list")
+    {'text': ['a dull , lifeless film .', 'a café gem .'], 'label': ['neg', 'pos']}
     """
     return _load_polarity_pair(
         data_home,
@@ -135,7 +149,7 @@ def load_sst2(
     split: str = "train",
     verify: bool = True,
 ) -> pd.DataFrame:
-    """Load one split of SST-2 (binary Stanford Sentiment Treebank, sentence level).
+    r"""Load one split of SST-2 (binary Stanford Sentiment Treebank, sentence level).
 
     Reads ``sst2/stsa.binary.<split>`` (UTF-8, one ``<label> <sentence>`` per line).
     MR and SST share the same Rotten Tomatoes snippets: never train on one and
@@ -163,6 +177,16 @@ def load_sst2(
         checksum differs.
     FileNotFoundError
         If the data home or the file is missing.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from textcnn.datasets import load_sst2
+    >>> home = pathlib.Path(tempfile.mkdtemp())
+    >>> (home / "sst2").mkdir()
+    >>> _ = (home / "sst2" / "stsa.binary.test").write_text("1 a gem .\n0 a dud .\n")
+    >>> load_sst2(home, split="test", verify=False).to_dict("list")
+    {'text': ['a gem .', 'a dud .'], 'label': [1, 0]}
     """
     return _load_sst(data_home, "sst2/stsa.binary", split, verify=verify, name="SST-2")
 
@@ -173,7 +197,7 @@ def load_sst1(
     split: str = "train",
     verify: bool = True,
 ) -> pd.DataFrame:
-    """Load one split of SST-1 (5-class Stanford Sentiment Treebank, sentence level).
+    r"""Load one split of SST-1 (5-class Stanford Sentiment Treebank, sentence level).
 
     Reads ``sst1/stsa.fine.<split>`` (UTF-8, one ``<label> <sentence>`` per line).
     MR and SST share the same Rotten Tomatoes snippets: never train on one and
@@ -201,6 +225,16 @@ def load_sst1(
         checksum differs.
     FileNotFoundError
         If the data home or the file is missing.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from textcnn.datasets import load_sst1
+    >>> home = pathlib.Path(tempfile.mkdtemp())
+    >>> (home / "sst1").mkdir()
+    >>> _ = (home / "sst1" / "stsa.fine.dev").write_text("4 a gem .\n2 a film .\n")
+    >>> load_sst1(home, split="dev", verify=False).to_dict("list")
+    {'text': ['a gem .', 'a film .'], 'label': [4, 2]}
     """
     return _load_sst(data_home, "sst1/stsa.fine", split, verify=verify, name="SST-1")
 
@@ -208,7 +242,7 @@ def load_sst1(
 def load_cr(
     data_home: str | os.PathLike[str] | None = None, *, verify: bool = True
 ) -> pd.DataFrame:
-    """Load CR, the customer-review sentence polarity data set (Hu & Liu 2004).
+    r"""Load CR, the customer-review sentence polarity data set (Hu & Liu 2004).
 
     Reads ``cr/custrev.neg`` and ``cr/custrev.pos`` (ASCII, one sentence per line).
     The files contain 4 blank lines (counted in the classic total of 3,775); they are
@@ -234,6 +268,17 @@ def load_cr(
         If the data home or a file is missing.
     ValueError
         If ``verify`` is True and a checksum differs.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from textcnn.datasets import load_cr
+    >>> home = pathlib.Path(tempfile.mkdtemp())
+    >>> (home / "cr").mkdir()
+    >>> _ = (home / "cr" / "custrev.neg").write_text("the battery died .\n\n")
+    >>> _ = (home / "cr" / "custrev.pos").write_text("great zoom .\n")
+    >>> load_cr(home, verify=False).to_dict("list")  # blank lines are dropped
+    {'text': ['the battery died .', 'great zoom .'], 'label': ['neg', 'pos']}
     """
     return _load_polarity_pair(
         data_home,
@@ -248,7 +293,7 @@ def load_cr(
 def load_mpqa(
     data_home: str | os.PathLike[str] | None = None, *, verify: bool = True
 ) -> pd.DataFrame:
-    """Load MPQA, the opinion-polarity data set of short phrases (Wiebe et al. 2005).
+    r"""Load MPQA, the opinion-polarity data set of short phrases (Wiebe et al. 2005).
 
     Reads ``mpqa/mpqa.neg`` and ``mpqa/mpqa.pos`` (ASCII, one phrase per line). The
     files contain 3 blank lines (counted in the classic total of 10,606); they are
@@ -274,6 +319,17 @@ def load_mpqa(
         If the data home or a file is missing.
     ValueError
         If ``verify`` is True and a checksum differs.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from textcnn.datasets import load_mpqa
+    >>> home = pathlib.Path(tempfile.mkdtemp())
+    >>> (home / "mpqa").mkdir()
+    >>> _ = (home / "mpqa" / "mpqa.neg").write_text("threatened\n")
+    >>> _ = (home / "mpqa" / "mpqa.pos").write_text("welcomed\n")
+    >>> load_mpqa(home, verify=False).to_dict("list")
+    {'text': ['threatened', 'welcomed'], 'label': ['neg', 'pos']}
     """
     return _load_polarity_pair(
         data_home,

@@ -30,7 +30,7 @@ AIRLINE_LEAKY_COLUMNS: tuple[str, ...] = (
 def load_sms_spam(
     data_home: str | os.PathLike[str] | None = None, *, verify: bool = True
 ) -> pd.DataFrame:
-    """Load the SMS Spam Collection v.1 (Almeida et al. 2011).
+    r"""Load the SMS Spam Collection v.1 (Almeida et al. 2011).
 
     Reads ``sms_spam/SMSSpamCollection``, a UTF-8 TSV without header
     (``label<TAB>message``). Messages contain unbalanced double quotes, so quoting is
@@ -56,6 +56,20 @@ def load_sms_spam(
         If the data home or the file is missing.
     ValueError
         If ``verify`` is True and the checksum differs.
+
+    Examples
+    --------
+    Quoting is off, so an unbalanced double quote stays in its message:
+
+    >>> import pathlib, tempfile
+    >>> from textcnn.datasets import load_sms_spam
+    >>> home = pathlib.Path(tempfile.mkdtemp())
+    >>> (home / "sms_spam").mkdir()
+    >>> _ = (home / "sms_spam" / "SMSSpamCollection").write_text(
+    ...     'ham\tsee you at 5 "ok\nspam\tWIN a prize now\n'
+    ... )
+    >>> load_sms_spam(home, verify=False).to_dict("list")
+    {'label': ['ham', 'spam'], 'text': ['see you at 5 "ok', 'WIN a prize now']}
     """
     home = get_data_home(data_home)
     raw = _read_bytes(home, "sms_spam/SMSSpamCollection", verify=verify)
@@ -81,7 +95,7 @@ def load_airline_tweets(
     verify: bool = True,
     drop_leaky: bool = True,
 ) -> pd.DataFrame:
-    """Load Twitter US Airline Sentiment (``Tweets.csv``; CrowdFlower via Kaggle).
+    r"""Load Twitter US Airline Sentiment (``Tweets.csv``; CrowdFlower via Kaggle).
 
     Mixed tabular + text data: 14,640 tweets, target ``airline_sentiment``
     (negative 9,178 / neutral 3,099 / positive 2,363). The CSV has quoted fields with
@@ -117,6 +131,30 @@ def load_airline_tweets(
         If the data home or the file is missing.
     ValueError
         If ``verify`` is True and the checksum differs.
+
+    Examples
+    --------
+    A one-tweet file with the real header; the leaky annotation columns are dropped:
+
+    >>> import pathlib, tempfile
+    >>> from textcnn.datasets import load_airline_tweets
+    >>> home = pathlib.Path(tempfile.mkdtemp())
+    >>> (home / "airline_tweets").mkdir()
+    >>> header = (
+    ...     "tweet_id,airline_sentiment,airline_sentiment_confidence,negativereason,"
+    ...     "negativereason_confidence,airline,airline_sentiment_gold,name,"
+    ...     "negativereason_gold,retweet_count,text,tweet_coord,tweet_created,"
+    ...     "tweet_location,user_timezone"
+    ... )
+    >>> row = '1,negative,1.0,Late Flight,0.7,United,,ann,,0,"@united late, again",,2015-02-24,,'
+    >>> _ = (home / "airline_tweets" / "Tweets.csv").write_text(header + "\n" + row + "\n")
+    >>> tweets = load_airline_tweets(home, verify=False)
+    >>> tweets.shape
+    (1, 10)
+    >>> [c for c in tweets.columns if "negativereason" in c or "gold" in c]
+    []
+    >>> tweets.loc[0, "text"]
+    '@united late, again'
     """
     home = get_data_home(data_home)
     raw = _read_bytes(home, "airline_tweets/Tweets.csv", verify=verify)
@@ -138,7 +176,7 @@ def load_airline_tweets(
 def load_wine_reviews(
     data_home: str | os.PathLike[str] | None = None, *, verify: bool = True
 ) -> pd.DataFrame:
-    """Load the WineEnthusiast wine-reviews sample (``wine_reviews.csv``).
+    r"""Load the WineEnthusiast wine-reviews sample (``wine_reviews.csv``).
 
     Mixed tabular + text regression: target ``points`` (80-100) from ``description``
     (review text) plus ``price``, ``alcohol`` (string such as ``"13%"``), ``year``,
@@ -166,6 +204,20 @@ def load_wine_reviews(
         If the data home or the file is missing.
     ValueError
         If ``verify`` is True and the checksum differs.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from textcnn.datasets import load_wine_reviews
+    >>> home = pathlib.Path(tempfile.mkdtemp())
+    >>> (home / "wine_reviews").mkdir()
+    >>> _ = (home / "wine_reviews" / "wine_reviews.csv").write_bytes(
+    ...     b"varietal,title,excerpt,points,price,location,description,alcohol,year\r\n"
+    ...     b"Merlot,A Merlot,Ripe plum,88,15.0,Napa,Ripe plum and oak.,13.5%,2012\r\n"
+    ... )
+    >>> wines = load_wine_reviews(home, verify=False)
+    >>> wines[["points", "description", "alcohol"]].to_dict("records")
+    [{'points': 88, 'description': 'Ripe plum and oak.', 'alcohol': '13.5%'}]
     """
     home = get_data_home(data_home)
     raw = _read_bytes(home, "wine_reviews/wine_reviews.csv", verify=verify)
