@@ -273,3 +273,22 @@ def test_the_predictors_time_limit_is_found_without_being_repeated(tmp_path):
     alone = TextCNNFeatureGenerator(encoders=[TfidfLinearEncoder()])
     alone.fit_transform(train.drop(columns="label"), train["label"], problem_type="binary")
     assert alone.time_budget_ is None and alone.fallbacks_ == []
+
+
+def test_autogluon_keeps_its_xgboost_model_in_this_environment(fitted, tmp_path):
+    """XGBoost trains inside AutoGluon beside the plugin (xgboost 2.1 + scikit-learn 1.9
+    raised '_estimator_type undefined', and AutoGluon skipped the model without a word)."""
+    pytest.importorskip("xgboost", reason="the flaml extra (xgboost) is not installed")
+    _, train, test = fitted
+    predictor = TabularPredictor(label="label", path=str(tmp_path / "xgb"), verbosity=0).fit(
+        train,
+        feature_generator=TextCNNFeatureGenerator(encoders=[TfidfLinearEncoder(cv=3)]),
+        hyperparameters={"XGB": {"n_estimators": 20}},
+        fit_weighted_ensemble=False,
+        raise_on_model_failure=True,
+        **ONE_CORE,
+    )
+    assert predictor.model_names() == ["XGBoost"]
+    model = predictor._trainer.load_model("XGBoost")
+    assert "review__tfidf_1" in model.features  # P(class 1) = P("pos")
+    assert predictor.evaluate(test, silent=True)["accuracy"] > 0.9
