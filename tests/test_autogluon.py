@@ -215,10 +215,14 @@ def test_a_cnn_that_cannot_train_one_epoch_in_the_budget_falls_back_to_ngrams(
     assert fitted.time_budget_ == pytest.approx(0.3 * 120)
     assert [type(e).__name__ for e in fitted.encoders_] == ["TfidfLinearEncoder"]
     assert fitted.text_features_ == ["review__tfidf_1"]  # AutoGluon codes the labels 0, 1
-    assert fitted.fallbacks_[0].startswith("TextCNNEncoder could not train one epoch")
-    assert fitted.fallbacks_[1] == "TfidfLinearEncoder stands in for the neural encoder(s)"
+    assert fitted.fallbacks_[0].startswith(
+        "TextCNNEncoder: column 'review': the deadline stopped its networks after"
+    )
+    assert fitted.fallbacks_[1].startswith("TextCNNEncoder trained on")
+    assert fitted.fallbacks_[1].endswith("of its rows before the deadline (under 25%): dropped")
+    assert fitted.fallbacks_[2] == "TfidfLinearEncoder stands in for the neural encoder(s)"
     warned = [r.getMessage() for r in caplog.records if "time budget" in r.getMessage()]
-    assert len(warned) == 2
+    assert len(warned) == 3
     assert predictor.model_names() and predictor.predict(train.head(5)).shape == (5,)
 
 
@@ -292,3 +296,49 @@ def test_autogluon_keeps_its_xgboost_model_in_this_environment(fitted, tmp_path)
     model = predictor._trainer.load_model("XGBoost")
     assert "review__tfidf_1" in model.features  # P(class 1) = P("pos")
     assert predictor.evaluate(test, silent=True)["accuracy"] > 0.9
+
+
+def _fake_probe(seconds_per_token):
+    def probe(build, ids, lengths, y, task, cfg, jobs, steps=5):
+        return seconds_per_token, seconds_per_token / 3
+
+    return probe
+
+
+@pytest.mark.parametrize("cost", [3e-3, 10.0])
+def test_every_cut_of_the_planner_is_listed_and_a_cnn_that_steps_aside_is_kept(
+    tmp_path, monkeypatch, caplog, cost
+):
+    """A short budget: the plan trains less (each cut listed), or the networks step aside
+    (listed; their features are the n-gram models', under the encoder's names)."""
+    import textcnn._torch
+
+    monkeypatch.setattr(textcnn._torch, "probe", _fake_probe(cost))
+    train = make_frame(240)
+    generator = TextCNNFeatureGenerator(encoders=[TextCNNEncoder(**FAST)], time_limit=40)
+    with caplog.at_level("WARNING", logger="textcnn"):
+        predictor = TabularPredictor(label="label", path=str(tmp_path), verbosity=0).fit(
+            train, feature_generator=generator, hyperparameters=GBM,
+            fit_weighted_ensemble=False, **ONE_CORE,
+        )  # fmt: skip
+    fitted = _generator(predictor)
+    (cnn,) = fitted.encoders_
+    assert type(cnn).__name__ == "TextCNNEncoder"
+    assert fitted.text_features_ == ["review__textcnn_1"]
+    assert fitted.fallbacks_ and all(f.startswith("TextCNNEncoder") for f in fitted.fallbacks_)
+    assert [
+        f.removeprefix("TextCNNEncoder: ") for f in fitted.fallbacks_[: len(cnn.plan_.cuts)]
+    ] == list(cnn.plan_.cuts)
+    if cost < 1:  # cheaper plan: fewer epochs than the 4 asked for
+        assert cnn.plan_.train and cnn.plan_.cuts[0].startswith("epochs 4 -> ")
+    else:
+        assert not cnn.plan_.train
+        assert fitted.fallbacks_[-1].startswith("TextCNNEncoder stepped aside")
+        codes = (train["label"] == "pos").to_numpy().astype(int)
+        expected = TfidfLinearEncoder(cv=3, random_state=0).fit_transform(train[["review"]], codes)
+        seen = predictor.transform_features()
+        np.testing.assert_allclose(
+            seen["review__textcnn_1"], expected[seen.index, 0].astype(np.float32), rtol=1e-5
+        )
+    budget_lines = [r for r in caplog.records if "time budget" in r.getMessage()]
+    assert len(budget_lines) == len(fitted.fallbacks_)

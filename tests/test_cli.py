@@ -359,6 +359,9 @@ def other_value(name, default):
         return [flag, str(default + 2)], default + 2
     if isinstance(default, float):
         return [flag, "0.25"], 0.25
+    if name == "lr_schedule":  # the CNN's default is "onecycle", the RNN's "constant"
+        other = "constant" if default == "onecycle" else "onecycle"
+        return [flag, other], other
     if isinstance(default, str) and name not in NAMED:
         return [flag, "3"], 3  # a number for an "auto"-like default (int or float: 3 == 3.0)
     if default is None:
@@ -430,7 +433,7 @@ def test_bad_option_values_and_kinds_are_refused(train_csv, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main([*map(str, argv), "--max-epochs", "2.5"])
     assert exit_.value.code == 2  # argparse's usage error
-    assert "argument --max-epochs: expected int, got '2.5'" in capsys.readouterr().err
+    assert "argument --max-epochs: expected int or \"auto\", got '2.5'" in capsys.readouterr().err
     assert main([*map(str, argv), "--hidden-size", "8"]) == 1
     err = capsys.readouterr().err
     assert err == "textcnn: error: --hidden-size applies to --kind bigru/bilstm, not cnn\n"

@@ -44,8 +44,14 @@ def corpus(n=150, seed=0):
     return ids, lengths, y
 
 
-@pytest.mark.parametrize("kind", BUILDS)
-def test_members_train_in_a_group_as_they_would_alone(kind):
+@pytest.mark.parametrize(
+    ("kind", "schedule", "sample"),
+    [(kind, "constant", 1.0) for kind in BUILDS]
+    + [("cnn", "onecycle", 1.0), ("cnn", "onecycle", 0.6), ("bigru", "onecycle", 0.6)],
+)
+def test_members_train_in_a_group_as_they_would_alone(kind, schedule, sample):
+    """Also with the one-cycle schedule (each member's learning rate follows its own
+    steps) and a row sample per epoch (each member draws its own)."""
     ids, lengths, y = corpus()
     task = "regression" if kind == "cnn-multichannel" else "classification"
     target = y.astype(float) + 0.1 * lengths if task == "regression" else y
@@ -54,7 +60,15 @@ def test_members_train_in_a_group_as_they_would_alone(kind):
         (np.sort(rng.choice(150, size=size, replace=False)), seed)
         for size, seed in [(120, 11), (97, 12), (131, 13)]
     ]
-    cfg = TrainConfig(max_epochs=6, batch_size=16, patience=1, lr=1e-2, weight_decay=1e-4)
+    cfg = TrainConfig(
+        max_epochs=6,
+        batch_size=16,
+        patience=1,
+        lr=1e-2,
+        weight_decay=1e-4,
+        schedule=schedule,
+        sample=sample,
+    )
     together = train_many(BUILDS[kind], ids, lengths, target, task, cfg, jobs, order_seed=5)
     alone = [
         train_many(BUILDS[kind], ids, lengths, target, task, cfg, [job], order_seed=5)[0]

@@ -34,12 +34,15 @@ class ColumnLearner(NamedTuple):
     (the folds of a column, batched); ``predict(models, rows_list) -> preds`` gives
     each model's ``(len(rows), k)`` predictions for its own rows; ``fitted`` holds the
     column's fitted attributes by name (e.g. ``{"vocabularies_": itos}``): list-valued
-    attributes get one entry per column, dict-valued ones are merged.
+    attributes get one entry per column, dict-valued ones are merged. ``probe(jobs)``,
+    where given, measures what training costs (:class:`textcnn._plan.ColumnCost`) for the
+    budget planner.
     """
 
     fit: Callable[..., list[Any]]
     predict: Callable[..., list[np.ndarray]]
     fitted: dict[str, Any]
+    probe: Callable[..., Any] | None = None
 
 
 class _CrossFitEncoder(TransformerMixin, BaseEstimator):
@@ -84,6 +87,20 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         """Predictions of column ``c``'s models for new texts, (n, k)."""
         raise NotImplementedError
 
+    def _plan(
+        self,
+        learners: list[ColumnLearner],
+        target: _input.Target,
+        folds: list[tuple[np.ndarray, np.ndarray]],
+        setup: dict[str, Any],
+    ) -> Any:
+        """What to train, given the time left (the neural encoders' budget planner)."""
+        return None
+
+    def _planned_folds(self, plan: Any) -> int | None:
+        """Folds the plan asks for where they differ from ``cv`` (None: as ``cv`` says)."""
+        return None
+
     # ------------------------------------------------------------------ helpers
     def _texts(self, X: Any, reset: bool) -> list[list[str]]:
         """Validate ``X`` and return its columns as lists of str."""
@@ -104,7 +121,11 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         return [str(n) for n in names]
 
     def _set_fitted(
-        self, target: _input.Target, learners: list[ColumnLearner], models: list[list[Any]]
+        self,
+        target: _input.Target,
+        learners: list[ColumnLearner],
+        models: list[list[Any]],
+        plan: Any = None,
     ) -> None:
         """Assign the fitted state -- the one place a fit changes the estimator."""
         self.target_type_ = target.target_type
@@ -132,6 +153,7 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         _input.check_text_columns(names, columns)
         n = len(columns[0])
         target = _input.encode_target(y, n, self.target_type, type(self).__name__)
+        n_outputs = 1 if target.classes is None else len(target.classes)
         _input.check_fold_sizes(self.cv, target)
         rng = check_random_state(self.random_state)
         split_seed = int(rng.randint(_MAX_SEED))
@@ -140,56 +162,63 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         column_seeds = rng.randint(_MAX_SEED, size=(len(columns), 3))
 
         run_cv = oof or not self.refit
-        folds = []
-        if run_cv:
-            group_arr = None if groups is None else np.asarray(groups)
-            if group_arr is not None and len(group_arr) != n:
-                raise ValueError(f"groups has {len(group_arr)} entries for {n} rows")
+        group_arr = None if groups is None else np.asarray(groups)
+        if run_cv and group_arr is not None and len(group_arr) != n:
+            raise ValueError(f"groups has {len(group_arr)} entries for {n} rows")
+
+        def split(cv: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+            if not run_cv:
+                return []
             classification = target.task == _input.CLASSIFICATION
-            splitter = _crossfit.make_splitter(self.cv, classification, group_arr, split_seed)
-            folds = _crossfit.make_folds(splitter, n, target.values, group_arr)
-        trainings = len(columns) * (len(_crossfit.fold_chunks(len(folds), self.n_jobs)) * run_cv)
-        budget = _crossfit.TimeBudget(
-            getattr(self, "max_time", None), started, trainings + len(columns) * self.refit
-        )
+            splitter = _crossfit.make_splitter(cv, classification, group_arr, split_seed)
+            return _crossfit.make_folds(splitter, n, target.values, group_arr)
+
+        folds = split(self.cv)
         with self._compute_context():  # checks done: only now the models' machinery loads
-            setup = {**self._fit_setup(), "budget": budget}
-            learners, models, blocks = self._fit_columns(
-                names, columns, target, folds, column_seeds, setup
+            setup = {**self._fit_setup(), "started": started}
+            learners = [
+                self._column_learner(name, texts, target, n_outputs, int(column_seeds[c, 0]), setup)
+                for c, (name, texts) in enumerate(zip(names, columns, strict=True))
+            ]
+            plan = self._plan(learners, target, folds, setup)
+            planned = self._planned_folds(plan)
+            if planned is not None and planned != len(folds):
+                folds = split(planned)  # fewer folds: the same splitter kind, the same seed
+            trainings = len(columns) * len(_crossfit.fold_chunks(len(folds), self.n_jobs))
+            setup["plan"] = plan
+            setup["budget"] = _crossfit.TimeBudget(
+                getattr(self, "max_time", None), started, trainings + len(columns) * self.refit
             )
-        self._set_fitted(target, learners, models)
+            models, blocks = self._fit_columns(learners, n, target, folds, column_seeds)
+        self._set_fitted(target, learners, models, plan)
         return np.hstack(blocks) if oof else None
 
     def _fit_columns(
         self,
-        names: list[str],
-        columns: list[list[str]],
+        learners: list[ColumnLearner],
+        n: int,
         target: _input.Target,
         folds: list[tuple[np.ndarray, np.ndarray]],
         column_seeds: np.ndarray,
-        setup: dict[str, Any],
-    ) -> tuple[list[ColumnLearner], list[list[Any]], list[np.ndarray]]:
+    ) -> tuple[list[list[Any]], list[np.ndarray]]:
         """Cross-fit every column on the folds (if any), then refit (if asked)."""
-        n = len(columns[0])
-        n_outputs = 1 if target.classes is None else len(target.classes)
-        learners, fold_learners = [], []
-        for c, (name, texts) in enumerate(zip(names, columns, strict=True)):
-            column_seed, _, folds_seed = (int(v) for v in column_seeds[c])
-            fold_seeds = np.random.RandomState(folds_seed).randint(_MAX_SEED, size=len(folds))
-            learner = self._column_learner(name, texts, target, n_outputs, column_seed, setup)
+        fold_learners = []
+        for c, learner in enumerate(learners):
+            fold_seeds = np.random.RandomState(int(column_seeds[c, 2])).randint(
+                _MAX_SEED, size=len(folds)
+            )
 
             def fit_folds(
                 numbers: list[int], rows: list[np.ndarray], fit=learner.fit, s=fold_seeds
             ) -> list[Any]:
                 return fit([(r, int(s[i])) for i, r in zip(numbers, rows, strict=True)])
 
-            learners.append(learner)
             fold_learners.append((fit_folds, learner.predict))
         # every column's folds in one batch of jobs (side by side under n_jobs / Dask)
         results = (
             _crossfit.cross_fit_many(folds, n, fold_learners, bool(self.verbose), self.n_jobs)
             if folds
-            else [(None, [])] * len(columns)
+            else [(None, [])] * len(learners)
         )
         models, blocks = [], []
         for c, ((block, fold_models), learner) in enumerate(zip(results, learners, strict=True)):
@@ -198,7 +227,7 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
             if self.refit:
                 fold_models = learner.fit([(np.arange(n), int(column_seeds[c, 1]))])
             models.append(fold_models)
-        return learners, models, blocks
+        return models, blocks
 
     # ------------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)

@@ -61,13 +61,9 @@ NETWORK_PARAMS = """linear_blend : float, default=0.5
         ``transform`` with one network trained on all rows instead of the fold average.
     target_type : {"auto", "binary", "multiclass", "continuous"}, default="auto"
         As in ``TargetEncoder``; integer targets are taken as classes under ``"auto"``.
-    max_epochs : int, default=10
-        Epoch budget per network.
-    batch_size : int, default=50
-        Rows per training step.
-    lr : float, default=1e-3
-        Adam learning rate.
-    weight_decay : float, default=0.0
+""".rstrip()
+
+FIT_PARAMS = """weight_decay : float, default=0.0
         Adam weight decay.
     max_norm : float or None, default=3.0
         Max L2 norm of the output layer's weight rows (Kim 2014).
@@ -91,14 +87,17 @@ NETWORK_PARAMS = """linear_blend : float, default=0.5
         sharing the cores slow each other down many times over. See the user guide's
         "Timings and threads" page.
     max_time : float or None, default=None
-        Seconds the fit may take (``fit`` / ``fit_transform``; None: no limit). The time
-        left is shared by the trainings still to run (a column's fold group, a refit),
-        10% of each share kept for predicting. The fold networks train in lockstep,
-        so the deadline stops them all at the same step of the same epoch; each is
-        validated there and keeps its best checkpoint. No epoch starts that would end
-        past the deadline (judged by the last one); if even the first would, a warning
-        says so after a few steps and the networks train on the rows that fit (one
-        partial epoch). See ``epochs_trained_``.
+        Seconds the fit may take (``fit`` / ``fit_transform``; None: no limit). The
+        **budget planner** (:mod:`textcnn._plan`) times a few real training steps per
+        column after tokenising, predicts the whole fit and, when it would not fit,
+        trains less in this order, each only as far as needed: fewer epochs, fewer folds
+        (an integer ``cv`` only; down to 2), a row sample per epoch (down to 25%),
+        shorter training texts (down to 32 tokens). If even that does not fit, the
+        networks **step aside**: each column's features are its n-gram model's alone
+        (the linear blend branch, as ``TfidfLinearEncoder`` gives them). The plan is
+        logged in one line (a WARNING when it cut anything) and kept in ``plan_``. As a
+        backstop, the fold networks also stop together at a deadline (the time left,
+        shared by the trainings still to run), each keeping its best checkpoint.
     n_jobs : int or None, default=None
         Jobs run at once through joblib (None: one, or what an enclosing
         ``joblib.parallel_config`` says -- e.g. ``backend="dask"`` runs them on a Dask
@@ -134,12 +133,22 @@ NETWORK_PARAMS = """linear_blend : float, default=0.5
         Per column, the fold networks (or the refit one).
     epochs_trained_ : dict of str to list of float
         Per column, the epochs each network trained (a fraction where ``max_time`` cut
-        an epoch short). Set by ``fit``; not stored in model files.
+        an epoch short; 0 where the networks stepped aside). Set by ``fit``; not stored
+        in model files.
+    plan_ : Plan
+        What the fit trained: folds, epochs, row sample, training length, the predicted
+        and allowed seconds, whether the networks stepped aside, and the cuts made
+        (``plan_.describe()`` reads it in one line). Set by ``fit``; not stored in
+        model files.
 """.rstrip()
 
 
 #: Marker -> text, for :func:`fill`.
-BLOCKS = {"{contract}": CONTRACT, "{network_params}": NETWORK_PARAMS}
+BLOCKS = {
+    "{contract}": CONTRACT,
+    "{network_params}": NETWORK_PARAMS,
+    "{fit_params}": FIT_PARAMS,
+}
 
 
 def fill(doc: str | None) -> str | None:

@@ -43,6 +43,22 @@ class TextCNNEncoder(_NeuralEncoder):
         Dropout before the output layer; ``"auto"``: 0.5 for classification (Kim
         2014), 0.2 for regression (0.5 under-fits a continuous target).
     {network_params}
+    max_epochs : int or "auto", default="auto"
+        Epochs the learning-rate schedule spans (early stopping may stop sooner).
+        ``"auto"``: 16,000 over the rows each network trains on, rounded, from 2 to 10
+        (MR: 2, SST-2: 3, wine reviews: 4; a few hundred rows: 10); see
+        docs/benchmarks/speed.md for the measurements behind it.
+    batch_size : int or "auto", default="auto"
+        Rows per training step; ``"auto"``: 100 for classification, 50 for regression.
+    lr : float or "auto", default="auto"
+        Peak Adam learning rate; ``"auto"``: 5e-3 for classification, 3e-3 for
+        regression (with ``lr_schedule="onecycle"``).
+    lr_schedule : {"onecycle", "constant"}, default="onecycle"
+        ``"onecycle"``: the learning rate warms up linearly over the first 10% of the
+        planned steps to ``lr``, then decays linearly to 0 at the end of the last planned
+        epoch, so the best epoch comes sooner; early stopping still keeps the best epoch.
+        ``"constant"``: ``lr`` throughout (Kim 2014).
+    {fit_params}
 
     Examples
     --------
@@ -60,7 +76,12 @@ class TextCNNEncoder(_NeuralEncoder):
     _prefix = "textcnn"
     # Regression values set on wine reviews, confirmed on SST-1 scored 0-4
     # (docs/benchmarks/defaults.md).
-    _auto = {"dropout": (0.5, 0.2), "patience": (1, 2)}
+    _auto = {
+        "dropout": (0.5, 0.2),
+        "patience": (1, 2),
+        "lr": (5e-3, 3e-3),
+        "batch_size": (100, 50),
+    }
     _parameter_constraints: dict[str, list[Any]] = {
         **_NeuralEncoder._parameter_constraints,
         "kernel_sizes": [IntTuple(1)],
@@ -84,9 +105,10 @@ class TextCNNEncoder(_NeuralEncoder):
         cv: Any = 5,
         refit: bool = False,
         target_type: str = "auto",
-        max_epochs: int = 10,
-        batch_size: int = 50,
-        lr: float = 1e-3,
+        max_epochs: int | str = "auto",
+        batch_size: int | str = "auto",
+        lr: float | str = "auto",
+        lr_schedule: str = "onecycle",
         weight_decay: float = 0.0,
         max_norm: float | None = 3.0,
         early_stopping: bool = True,
@@ -116,6 +138,7 @@ class TextCNNEncoder(_NeuralEncoder):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.weight_decay = weight_decay
         self.max_norm = max_norm
         self.early_stopping = early_stopping
@@ -183,6 +206,11 @@ class TextCNNEncoder(_NeuralEncoder):
         docs = [doc[: self.max_length] for doc in self._tokenize(texts)]
         ids, lengths = _text.encode(docs, self.vocabularies_[c], self.max_length)
         net: TextCNN = self.models_[c][model].module
+        if net is None:
+            raise ValueError(
+                f"column {names[c]!r} has no network: it stepped aside for its n-gram model "
+                "(see plan_); its features are that model's"
+            )
         act, pos = net.max_activations(ids, lengths, batch_size)  # (N, nk * F) each
         w = net.output_weight()  # (n_outputs, nk * F)
         if self.target_type_ == "continuous":
@@ -245,6 +273,16 @@ class TextRNNEncoder(_NeuralEncoder):
     dropout : float or "auto", default="auto"
         Dropout before the output layer (and between stacked layers); ``"auto"``: 0.5.
     {network_params}
+    max_epochs : int or "auto", default=10
+        Epoch budget per network; ``"auto"``: as :class:`TextCNNEncoder`'s.
+    batch_size : int or "auto", default=50
+        Rows per training step; ``"auto"``: 50.
+    lr : float or "auto", default=1e-3
+        Adam learning rate; ``"auto"``: 1e-3.
+    lr_schedule : {"onecycle", "constant"}, default="constant"
+        ``"constant"``: ``lr`` throughout; ``"onecycle"``: warm-up over the first 10%
+        of the planned steps, then a linear decay to 0 at the last planned epoch.
+    {fit_params}
 
     Examples
     --------
@@ -259,7 +297,7 @@ class TextRNNEncoder(_NeuralEncoder):
     """
 
     _prefix = "textrnn"
-    _auto = {"dropout": (0.5, 0.5), "patience": (2, 2)}
+    _auto = {"dropout": (0.5, 0.5), "patience": (2, 2), "lr": (1e-3, 1e-3), "batch_size": (50, 50)}
     _parameter_constraints: dict[str, list[Any]] = {
         **_NeuralEncoder._parameter_constraints,
         "cell": [StrOptions({"gru", "lstm"})],
@@ -287,9 +325,10 @@ class TextRNNEncoder(_NeuralEncoder):
         cv: Any = 5,
         refit: bool = False,
         target_type: str = "auto",
-        max_epochs: int = 10,
-        batch_size: int = 50,
-        lr: float = 1e-3,
+        max_epochs: int | str = 10,
+        batch_size: int | str = 50,
+        lr: float | str = 1e-3,
+        lr_schedule: str = "constant",
         weight_decay: float = 0.0,
         max_norm: float | None = 3.0,
         early_stopping: bool = True,
@@ -321,6 +360,7 @@ class TextRNNEncoder(_NeuralEncoder):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.weight_decay = weight_decay
         self.max_norm = max_norm
         self.early_stopping = early_stopping

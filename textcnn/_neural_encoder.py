@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from numbers import Integral, Real
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from . import _embeddings, _input, _model_file, _ngram, _text, _threads
+from . import _embeddings, _input, _model_file, _ngram, _plan, _text, _threads
 from ._constraints import DeviceString
 from ._crossfit_encoder import ColumnLearner, _CrossFitEncoder
 
@@ -60,9 +61,10 @@ class _NeuralEncoder(_CrossFitEncoder):
         "max_length": [Interval(Integral, 1, None, closed="left"), None],
         "min_count": [Interval(Integral, 1, None, closed="left")],
         "lowercase": ["boolean"],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "lr": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "lr_schedule": [StrOptions({"onecycle", "constant"})],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
         "early_stopping": ["boolean"],
@@ -79,9 +81,8 @@ class _NeuralEncoder(_CrossFitEncoder):
     # ------------------------------------------------------------------ fitting
     def _train_config(self, device: str, task: str) -> TrainConfig:
         return _torch().TrainConfig(
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
+            batch_size=self._task_default("batch_size", task),
+            lr=self._task_default("lr", task),
             weight_decay=self.weight_decay,
             max_norm=self.max_norm,
             early_stopping=self.early_stopping,
@@ -89,7 +90,70 @@ class _NeuralEncoder(_CrossFitEncoder):
             patience=self._task_default("patience", task),
             device=device,
             progress=bool(self.verbose),
+            schedule=self.lr_schedule,
         )
+
+    def _base_plan(self, folds: int, n_rows: int, task: str) -> _plan.Plan:
+        """What a fit trains without a budget: ``cv`` folds, ``max_epochs`` (or its rule)."""
+        share = (1 - 1 / folds) if folds else 1.0
+        held = self.validation_fraction if self.early_stopping and folds else 0.0
+        epochs = self.max_epochs
+        if epochs == "auto":
+            rows = int(n_rows * share * (1 - held))
+            epochs = _plan.auto_epochs(rows, task == _input.REGRESSION)
+        return _plan.Plan(folds=folds, epochs=int(epochs))
+
+    def _plan(
+        self,
+        learners: list[ColumnLearner],
+        target: _input.Target,
+        folds: list[tuple[np.ndarray, np.ndarray]],
+        setup: dict[str, Any],
+    ) -> _plan.Plan:
+        """The budget planner (:mod:`textcnn._plan`): probe, predict, degrade, log."""
+        n = len(target.values)
+        base = self._base_plan(len(folds), n, target.task)
+        if self.max_time is None or not learners:
+            return base
+        probe_rows = folds[0][0] if folds else np.arange(n)
+        started = time.time()
+        costs = [learner.probe(probe_rows, base) for learner in learners]
+        for name, cost in zip(self._column_names(), costs, strict=True):
+            logger.debug("column %r: %s", name, cost)
+        # the fit's time left, less what the probe left out and the reserve
+        left = setup["started"] + float(self.max_time) - time.time()
+        cv_fixed = not isinstance(self.cv, Integral) or isinstance(self.cv, bool)
+        plan = _plan.make_plan(
+            base,
+            left * (1 - _plan.RESERVE),
+            costs,
+            n,
+            self.validation_fraction if self.early_stopping and folds else 0.0,
+            bool(self.refit),
+            min_folds=len(folds) if cv_fixed else min(len(folds), 2),
+        )
+        level = logging.WARNING if plan.cuts or not plan.train else logging.INFO
+        logger.log(
+            level,
+            "%s, max_time %.0f s: %d rows x %d text column(s): %s (probe %.1f s)",
+            type(self).__name__,
+            self.max_time,
+            n,
+            len(learners),
+            plan.describe(),
+            time.time() - started,
+        )
+        if not plan.train and not all(learner.fitted["ngram_vectorizers_"] for learner in learners):
+            logger.warning(
+                "%s: no n-gram branch to step aside to (linear_blend=0): the networks train "
+                "the cheapest plan and stop at the deadline",
+                type(self).__name__,
+            )
+            plan = replace(plan, train=True)
+        return plan
+
+    def _planned_folds(self, plan: Any) -> int | None:
+        return None if plan is None or not plan.folds else plan.folds
 
     def _effective_mode(self) -> str:
         if self.embeddings is None or self.level == "char":
@@ -112,8 +176,13 @@ class _NeuralEncoder(_CrossFitEncoder):
             return self._auto[name][task == _input.REGRESSION]
         return value
 
-    def _blend(self, net: FittedNet, pred: np.ndarray, ngrams: Any) -> np.ndarray:
-        """The network's output averaged with its n-gram linear model's (``linear_blend``)."""
+    def _blend(self, net: FittedNet, pred: np.ndarray | None, ngrams: Any) -> np.ndarray:
+        """The network's output averaged with its n-gram linear model's (``linear_blend``).
+
+        A network that stepped aside (the budget planner) gives its n-gram model's alone.
+        """
+        if net.module is None:
+            return net.linear.predict(ngrams)
         if net.linear is None:
             return pred
         weight = float(self.linear_blend)
@@ -169,14 +238,25 @@ class _NeuralEncoder(_CrossFitEncoder):
             raise
 
     def _set_fitted(
-        self, target: _input.Target, learners: list[ColumnLearner], models: list[list[Any]]
+        self,
+        target: _input.Target,
+        learners: list[ColumnLearner],
+        models: list[list[Any]],
+        plan: Any = None,
     ) -> None:
-        super()._set_fitted(target, learners, models)
+        super()._set_fitted(target, learners, models, plan)
         names = self._column_names()
         self.epochs_trained_ = {
             name: [round(float(net.epochs_trained), 3) for net in nets]
             for name, nets in zip(names, models, strict=True)
         }
+        cut = [
+            f"column {name!r}: the deadline stopped its networks after "
+            f"{min(self.epochs_trained_[name]):.2g} of {plan.epochs} planned epochs"
+            for name, nets in zip(names, models, strict=True)
+            if any(net.deadline_cut for net in nets)
+        ]
+        self.plan_ = replace(plan, cuts=plan.cuts + tuple(cut)) if cut else plan
 
     def _compute_context(self) -> Any:
         """Torch threads for this fit or transform: the thread policy, in force in a block."""
@@ -224,40 +304,64 @@ class _NeuralEncoder(_CrossFitEncoder):
         build = self._builder(len(itos), dim, n_outputs, task, matrix)
         device = setup["device"]
         cfg = replace(self._train_config(device, task), name=f"column {name!r}")
+        probed: list[tuple[np.ndarray, Any]] = []  # the probe's head, reused by its fold
+
+        def head(rows: np.ndarray) -> Any:
+            if ngrams is None:
+                return None
+            for done_rows, done in probed:
+                if np.array_equal(done_rows, rows):
+                    return done
+            return _ngram.LinearHead.fit(
+                ngrams[rows], y[rows], task, _ngram.BLEND_C, _ngram.BLEND_ALPHA, n_outputs
+            )
 
         def fit_rows(jobs: list[tuple[np.ndarray, int]]) -> list[FittedNet]:
             # all jobs (the folds) in lockstep as one group; the shared batch order is
             # seeded by the column, so a fold trains the same in any group
+            plan = setup["plan"]
             deadline = setup["budget"].deadline()  # this group's share of max_time
             # the linear heads first: what they take, the networks' deadline accounts for
-            heads = [
-                None
-                if ngrams is None
-                else _ngram.LinearHead.fit(
-                    ngrams[rows], y[rows], task, _ngram.BLEND_C, _ngram.BLEND_ALPHA, n_outputs
-                )
-                for rows, _ in jobs
-            ]
-            nets = _torch().train_many(
-                build, ids, lengths, y, task, replace(cfg, deadline=deadline), jobs, None, seed
+            heads = [head(rows) for rows, _ in jobs]
+            if not plan.train:  # the budget planner: the n-gram heads alone
+                return [_torch().FittedNet(None, task, linear=h) for h in heads]
+            run = replace(
+                cfg,
+                max_epochs=plan.epochs,
+                sample=plan.sample,
+                max_length=plan.max_length,
+                deadline=deadline,
             )
-            for net, head in zip(nets, heads, strict=True):
-                net.linear = head
+            nets = _torch().train_many(build, ids, lengths, y, task, run, jobs, None, seed)
+            for net, h in zip(nets, heads, strict=True):
+                net.linear = h
             return nets
 
         def predict_rows(nets: list[FittedNet], rows: list[np.ndarray]) -> list[np.ndarray]:
+            if any(net.module is None for net in nets):  # stepped aside: the heads alone
+                return [net.linear.predict(ngrams[r]) for net, r in zip(nets, rows, strict=True)]
             preds = _torch().predict_many(nets, ids, lengths, rows, device=device)
             return [
                 self._blend(net, pred, None if ngrams is None else ngrams[r])
                 for net, pred, r in zip(nets, preds, rows, strict=True)
             ]
 
+        def probe(rows: np.ndarray, base: _plan.Plan) -> _plan.ColumnCost:
+            # the fold networks of the plan in lockstep, on the first fold's rows
+            jobs = [(rows, seed + k) for k in range(max(1, base.folds))]
+            train_s, predict_s = _torch().probe(build, ids, lengths, y, task, cfg, jobs)
+            started = time.perf_counter()
+            fitted_head = head(rows)
+            head_s = time.perf_counter() - started
+            probed.append((rows, fitted_head))
+            return _plan.ColumnCost(train_s, predict_s, np.asarray(lengths), head_s, len(rows))
+
         fitted = {
             "vocabularies_": itos,
             "ngram_vectorizers_": vectorizer,
             "embedding_coverage_": {} if coverage is None else {name: coverage},
         }
-        return ColumnLearner(fit_rows, predict_rows, fitted)
+        return ColumnLearner(fit_rows, predict_rows, fitted, probe)
 
     def _fit_ngrams(self, name: str, texts: list[str]) -> tuple[Any, Any]:
         """The blend branch's TF-IDF vectorizer and matrix (texts only, so once per column)."""
@@ -282,6 +386,8 @@ class _NeuralEncoder(_CrossFitEncoder):
         vectorizer = self.ngram_vectorizers_[c]
         ngrams = None if vectorizer is None else _ngram.transform(vectorizer, texts)
         nets = self.models_[c]
+        if any(net.module is None for net in nets):  # stepped aside: the n-gram heads alone
+            return np.mean([net.linear.predict(ngrams) for net in nets], axis=0)
         # every network reads each batch in one pass (the texts are tokenised once)
         # token space: each token projected through the filters once per call (exact)
         preds = _torch().predict_many(nets, ids, lengths, device=self._device(), token_space=True)
@@ -291,25 +397,34 @@ class _NeuralEncoder(_CrossFitEncoder):
 
     # ------------------------------------------------------------------ state and files
     def _network_from_weights(
-        self, shapes: tuple[int, int, int], info: dict[str, Any], weights: dict[str, Any]
+        self,
+        shapes: tuple[int, int, int] | None,
+        info: dict[str, Any],
+        weights: dict[str, Any],
+        linear: Any = None,
     ) -> FittedNet:
         """A fitted network (CPU, eval mode) from a model file's arrays (its own layout).
 
         Parameters
         ----------
-        shapes : (int, int, int)
-            Vocabulary size, embedding dim, outputs.
+        shapes : (int, int, int) or None
+            Vocabulary size, embedding dim, outputs; None: no network (it stepped aside
+            for its n-gram head).
         info : dict
             ``task``, ``target_mean``, ``target_scale``, ``best_epoch``.
         weights : dict of str to ndarray
             The module's state, by its own names.
+        linear : LinearHead or None, default=None
+            The blend branch's n-gram model.
         """
+        if shapes is None:
+            return _torch().FittedNet(None, info["task"], linear=linear)
         import torch
 
         build = self._builder(shapes[0], shapes[1], shapes[2], info["task"], None)
         module = build()
         module.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in weights.items()})
-        return _torch().FittedNet(module.eval(), **info)
+        return _torch().FittedNet(module.eval(), **info, linear=linear)
 
     def get_model_state(self) -> dict[str, Any]:
         """Everything a model file stores (see :func:`textcnn._model_file.encoder_state`).

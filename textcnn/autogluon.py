@@ -43,6 +43,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from ._plan import MIN_SAMPLE
+
 try:
     from autogluon.common.features.types import S_TEXT
     from autogluon.features.generators import (
@@ -128,13 +130,17 @@ class TextCNNFeatureGenerator(AbstractFeatureGenerator):
     time_share : float, default=0.3
         Share of ``time_limit`` the encoders may spend; of a preprocessing limit from
         AutoGluon, they take :data:`PREPROCESSING_SHARE` (AutoGluon's own generators
-        need the rest). Within that budget, and in this order of fallbacks, logged
-        at WARNING: the n-gram encoders fit first (seconds); a neural encoder gets
-        ``max_time`` = the budget left, so it trains **fewer epochs** when time is
-        short; if it cannot train one whole epoch (or fails), its features are dropped
-        and **the n-gram encoder alone** (``TfidfLinearEncoder``) stands in; an encoder
-        reached with no budget left is skipped, and if none is left **no text
-        features** are added. AutoGluon's fit then always has the rest of its time.
+        need the rest). Within that budget, and in this order of fallbacks, each logged
+        at WARNING and listed in ``fallbacks_``: the n-gram encoders fit first
+        (seconds); a neural encoder gets ``max_time`` = the budget left, and its budget
+        planner trains **less** (fewer epochs, fewer folds, a row sample, shorter
+        texts: every cut listed); if even that does not fit, its networks **step
+        aside** and its features are its n-gram models' (as ``TfidfLinearEncoder``'s);
+        if it fails, or a deadline stops its networks before they saw 25% of their
+        rows, it is dropped and **the n-gram encoder alone** (``TfidfLinearEncoder``)
+        stands in; an encoder reached with no budget left is skipped, and if none is
+        left **no text features** are added. AutoGluon's fit then always has the rest
+        of its time.
     post_generators : list of AbstractFeatureGenerator or "auto", default="auto"
         Generators applied, in order, to the output (input columns + text features).
         ``"auto"``: ``[AutoMLPipelineFeatureGenerator()]``, AutoGluon's default
@@ -371,16 +377,38 @@ class TextCNNFeatureGenerator(AbstractFeatureGenerator):
             except Exception as exc:  # never make the AutoML run fail
                 self._fallback(f"{name} failed ({type(exc).__name__}: {exc}): dropped")
                 continue
-            trained = getattr(encoder, "epochs_trained_", {})
-            if left is not None and any(min(e) < 1 for e in trained.values() if e):
-                self._fallback(
-                    f"{name} could not train one epoch in {encoder.max_time:.0f} s: dropped"
-                )
+            if self._undertrained(name, encoder):
                 continue
             results[i] = (encoder, block)
         if neural and not results and not has_ngrams:
             results.update(self._ngram_stand_in(texts, y, labelled, target_type))
         return [results[i] for i in sorted(results)]
+
+    def _undertrained(self, name: str, encoder: Any) -> bool:
+        """List what the budget cut of a neural encoder; True if it trained too little.
+
+        Every cut of its plan (fewer epochs, folds, a row sample, shorter texts, a deadline
+        stop) is a fallback entry. Networks that stepped aside give their n-gram models'
+        features, which are kept. Networks that the deadline stopped before they saw
+        :data:`textcnn._plan.MIN_SAMPLE` of their rows are dropped.
+        """
+        plan = getattr(encoder, "plan_", None)
+        if plan is None:
+            return False
+        for cut in plan.cuts:
+            self._fallback(f"{name}: {cut}")
+        if not plan.train:
+            self._fallback(f"{name} stepped aside: {plan.describe().split(': ', 1)[-1]}; its "
+                           "features are its n-gram models' (as TfidfLinearEncoder's)")  # fmt: skip
+            return False
+        seen = min(min(e) for e in encoder.epochs_trained_.values()) * plan.sample
+        if seen < MIN_SAMPLE:
+            self._fallback(
+                f"{name} trained on {seen:.0%} of its rows before the deadline (under "
+                f"{MIN_SAMPLE:.0%}): dropped"
+            )
+            return True
+        return False
 
     def _ngram_stand_in(
         self, texts: pd.DataFrame, y: pd.Series, labelled: np.ndarray, target_type: str | None

@@ -273,6 +273,9 @@ def cmd_info(args: argparse.Namespace) -> int:
         "coverage:     "
         + (", ".join(f"{k} {v:.1%}" for k, v in m["embedding_coverage"].items()) or "-"),
     ]
+    names = m["feature_names_in"] or [f"x{j}" for j in range(len(m["networks"]))]
+    aside = [n for n, nets in zip(names, m["networks"], strict=True) if "network" in nets[0]]
+    lines += [f"n-grams only: {', '.join(aside)} (the networks stepped aside)"] if aside else []
     lines += [
         f"not stored:   {k}={v} (stored None)" for k, v in (m.get("replaced_params") or {}).items()
     ]
@@ -293,7 +296,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     enc = TextCNNEncoder(
         cv=args.cv,
         max_length=args.max_length,
-        max_epochs=args.max_epochs,
+        max_epochs=args.max_epochs or "auto",
         random_state=args.seed,
         verbose=not args.quiet,  # bars on a terminal, progress lines elsewhere
     )
@@ -432,14 +435,10 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("model")
     info.set_defaults(func=cmd_info)
 
-    demo = sub.add_parser(
-        "demo",
-        parents=[common],
-        help="out-of-fold features on the embedded BBC News data, with OOF accuracy",
-    )
+    demo = sub.add_parser("demo", parents=[common], help="features of the BBC News data")
     demo.add_argument("--cv", type=int, default=5, help="folds (default: 5)")
     demo.add_argument("--max-length", type=int, default=200, help="tokens per article")
-    demo.add_argument("--max-epochs", type=int, default=10, help="epochs per fold")
+    demo.add_argument("--max-epochs", type=int, default=None, help="epochs (default: auto)")
     demo.add_argument("--seed", type=int, default=0, help="random seed")
     demo.set_defaults(func=cmd_demo)
     return parser

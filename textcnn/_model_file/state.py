@@ -103,12 +103,15 @@ def _networks(encoder: Any, arrays: dict[str, np.ndarray]) -> list[list[dict[str
     for c, models in enumerate(encoder.models_):
         column = []
         for m, net in enumerate(models):
-            weights = _network_arrays(encoder, net)
+            weights = {} if net.module is None else _network_arrays(encoder, net)
             for name, values in weights.items():
                 arrays[f"{c}/{m}/{name}"] = values
             if net.linear is not None:
                 arrays[f"linear/{c}/{m}/coef"] = net.linear.coef
                 arrays[f"linear/{c}/{m}/intercept"] = net.linear.intercept
+            if net.module is None:  # stepped aside (the budget planner): the head alone
+                column.append({"task": net.task, "network": False})
+                continue
             vocab_size, dim, n_outputs = state_shapes(weights)
             column.append(
                 {
@@ -184,6 +187,16 @@ def _load_networks(encoder: Any, fitted: dict[str, Any], arrays: dict[str, Any])
     for c, column in enumerate(fitted["networks"]):
         nets = []
         for m, info in enumerate(column):
+            head = None
+            if f"linear/{c}/{m}/coef" in arrays:
+                head = _ngram.LinearHead(
+                    np.asarray(arrays[f"linear/{c}/{m}/coef"]),
+                    np.asarray(arrays[f"linear/{c}/{m}/intercept"]),
+                    info["task"],
+                )
+            if info.get("network") is False:  # stepped aside: the n-gram head alone
+                nets.append(encoder._network_from_weights(None, info, {}, head))
+                continue
             prefix = f"{c}/{m}/"
             weights = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
             shapes = info.get("vocab_size"), info.get("embedding_dim"), info.get("n_outputs")
@@ -192,14 +205,7 @@ def _load_networks(encoder: Any, fitted: dict[str, Any], arrays: dict[str, Any])
             if _is_cnn(encoder):
                 weights = cnn_from_file(weights, tuple(encoder.kernel_sizes))
             info = {k: info[k] for k in ("task", "target_mean", "target_scale", "best_epoch")}
-            net = encoder._network_from_weights(shapes, info, weights)
-            if f"linear/{c}/{m}/coef" in arrays:
-                net.linear = _ngram.LinearHead(
-                    np.asarray(arrays[f"linear/{c}/{m}/coef"]),
-                    np.asarray(arrays[f"linear/{c}/{m}/intercept"]),
-                    info["task"],
-                )
-            nets.append(net)
+            nets.append(encoder._network_from_weights(shapes, info, weights, head))
         models.append(nets)
     return models
 

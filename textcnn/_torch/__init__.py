@@ -24,6 +24,7 @@ from .device import resolve_device
 from .distil import distil_minilm
 from .layers import WordEmbedding
 from .predict import predict, predict_many
+from .probe import probe
 from .rnn import TextRNN
 from .training import train, train_many
 
@@ -39,4 +40,5 @@ __all__ = [
     "resolve_device",
     "train",
     "train_many",
+    "probe",
 ]

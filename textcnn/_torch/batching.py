@@ -72,6 +72,22 @@ def lockstep_schedule(
     return [[(k, mine[slot]) for k, mine in enumerate(slots) if slot in mine] for slot in order]
 
 
+def epoch_sample(n: int, fraction: float, rng: np.random.RandomState) -> np.ndarray:
+    """Positions of the rows a member trains on in one epoch: all, or a random share.
+
+    Examples
+    --------
+    >>> epoch_sample(4, 1.0, np.random.RandomState(0)).tolist()
+    [0, 1, 2, 3]
+    >>> len(epoch_sample(10, 0.3, np.random.RandomState(0)))
+    3
+    """
+    if fraction >= 1.0:
+        return np.arange(n)
+    size = max(1, int(round(fraction * n)))
+    return np.sort(rng.choice(n, size=size, replace=False))
+
+
 def pad_batch(
     ids: torch.Tensor, lengths: torch.Tensor, parts: Sequence[np.ndarray]
 ) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:

@@ -42,6 +42,17 @@ class TrainConfig:
         stops at the same step, is validated, and keeps its best checkpoint.
     name : str, default="networks"
         What trains, for log lines (e.g. ``"column 'review'"``).
+    schedule : {"onecycle", "constant"}, default="constant"
+        The learning rate over the planned epochs: ``"onecycle"`` warms up linearly over
+        the first ``warmup`` of the steps to ``lr``, then decays linearly to 0 at the end
+        of the last planned epoch (:func:`~textcnn._torch.optim.lr_factor`);
+        ``"constant"``: ``lr`` throughout.
+    warmup : float, default=0.1
+        Share of the planned steps spent warming up (``"onecycle"``).
+    sample : float, default=1.0
+        Share of its rows each network trains on per epoch, drawn anew each epoch.
+    max_length : int or None, default=None
+        Tokens per row kept for training steps (validation reads whole rows).
     """
 
     max_epochs: int = 10
@@ -56,6 +67,10 @@ class TrainConfig:
     progress: bool = False
     deadline: float | None = None
     name: str = "networks"
+    schedule: str = "constant"
+    warmup: float = 0.1
+    sample: float = 1.0
+    max_length: int | None = None
 
 
 @dataclass
@@ -71,6 +86,8 @@ class FittedNet:
     linear: Any = None
     #: Epochs trained, a fraction where the time budget cut an epoch short (not stored in files).
     epochs_trained: float = 0.0
+    #: Whether ``max_time``'s deadline stopped it before its own rules did (not stored in files).
+    deadline_cut: bool = False
 
     def weights(self) -> dict[str, np.ndarray]:
         """The module's state as numpy arrays, by the module's own names."""

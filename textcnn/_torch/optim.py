@@ -9,6 +9,26 @@ import torch
 from torch import nn
 
 
+def lr_factor(schedule: str, progress: float, warmup: float) -> float:
+    """The learning rate's multiplier at ``progress`` (0 to 1) through the planned epochs.
+
+    ``"constant"``: 1. ``"onecycle"``: a linear warm-up over the first ``warmup`` of the
+    steps, then a linear decay to 0 at the end of the last planned epoch.
+
+    Examples
+    --------
+    >>> [round(lr_factor("onecycle", p, 0.25), 2) for p in (0.0, 0.125, 0.25, 0.625, 1.0)]
+    [0.0, 0.5, 1.0, 0.5, 0.0]
+    >>> lr_factor("constant", 0.7, 0.1)
+    1.0
+    """
+    if schedule == "constant":
+        return 1.0
+    if progress < warmup:
+        return progress / warmup
+    return max(0.0, (1.0 - progress) / (1.0 - warmup))
+
+
 class GroupAdam:
     """Adam for the stacked weights of a group, stepping only the members that ran.
 
@@ -50,6 +70,8 @@ class GroupAdam:
         self.n_members = n_members
         self.lr, self.weight_decay, self.betas, self.eps = lr, weight_decay, betas, eps
         self.steps = np.zeros(n_members, dtype=np.int64)
+        #: Per member, the multiplier of ``lr`` at its next step (the schedule's).
+        self.lr_factors = np.ones(n_members)
         self.moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p, _ in owners]
 
     def zero_grad(self) -> None:
@@ -65,7 +87,8 @@ class GroupAdam:
         t = np.maximum(self.steps, 1)
         device = self.owners[0][0].device
         # Per member: lr / (1 - b1^t) and 1 / sqrt(1 - b2^t).
-        step_size = torch.tensor(self.lr / (1 - b1**t), dtype=torch.float32, device=device)
+        size = self.lr * self.lr_factors / (1 - b1**t)
+        step_size = torch.tensor(size, dtype=torch.float32, device=device)
         root_bc2 = torch.tensor(1 / np.sqrt(1 - b2**t), dtype=torch.float32, device=device)
         is_active = np.zeros(self.n_members, dtype=bool)
         is_active[list(active)] = True

@@ -32,12 +32,12 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .._input import CLASSIFICATION, REGRESSION
-from .batching import lockstep_schedule, pad_batch
+from .batching import epoch_sample, lockstep_schedule, pad_batch
 from .clock import Clock
 from .config import FittedNet, TrainConfig
 from .device import autocast, to_device
 from .group import make_group
-from .optim import GroupAdam
+from .optim import GroupAdam, lr_factor
 from .predict import group_scores
 
 logger = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ class Member:
     best_loss: float = np.inf
     stale: int = 0
     epochs_trained: float = 0.0
+    deadline_cut: bool = False  # the deadline stopped it before its own rules did
     best_state: dict[str, torch.Tensor] | None = field(default=None, repr=False)
 
 
@@ -67,6 +68,11 @@ class Data:
     lengths: torch.Tensor  # (n,) int64
     y: np.ndarray  # (n,) class indices or float targets, as given
     task: str
+    train_lengths: torch.Tensor | None = None  # (n,): lengths cut for training steps
+
+    def __post_init__(self) -> None:
+        if self.train_lengths is None:
+            self.train_lengths = self.lengths
 
     def targets(self, rows: np.ndarray, mean: float, scale: float) -> torch.Tensor:
         """Targets of ``rows`` for the loss: class indices, or the standardised value."""
@@ -166,7 +172,7 @@ def train_step(
     """
     sel = [k for k, _ in step]
     parts = [members[k].rows[pos] for k, pos in step]
-    x, lens, flat = pad_batch(data.ids, data.lengths, parts)
+    x, lens, flat = pad_batch(data.ids, data.train_lengths, parts)
     g, b = len(parts), x.shape[1]
     flat_t = torch.from_numpy(flat)
     rows_t = torch.from_numpy(np.concatenate(parts))
@@ -230,20 +236,28 @@ def train_epoch(
     """
     group.train()
     clock.start_epoch()
-    lengths = data.lengths.numpy()
+    lengths = data.train_lengths.numpy()
+    subsets = [epoch_sample(len(members[k].rows), cfg.sample, members[k].rng) for k in running]
     schedule = lockstep_schedule(
-        [lengths[members[k].rows] for k in running],
+        [lengths[members[k].rows[sub]] for k, sub in zip(running, subsets, strict=True)],
         cfg.batch_size,
         [members[k].rng for k in running],
         order,
     )
     total = torch.zeros(())
+    # each member's learning rate follows its own steps (as it would alone)
+    steps_of = np.bincount([j for step in schedule for j, _ in step], minlength=len(running))
+    taken = np.zeros(len(running))
     for i, step in enumerate(schedule):
         if i and clock.out_of_time():
             if order[-1] == 1:  # cut before the estimate could warn
                 clock.warn_short_epoch(len(schedule))
             return float(total), i / len(schedule)
-        mine = [(running[j], pos) for j, pos in step]
+        mine = [(running[j], subsets[j][pos]) for j, pos in step]
+        for j, _ in step:
+            progress = (order[-1] - 1 + (taken[j] + 0.5) / steps_of[j]) / clock.n_epochs
+            optimizer.lr_factors[running[j]] = lr_factor(cfg.schedule, progress, cfg.warmup)
+            taken[j] += 1
         total += train_step(group, optimizer, data, members, mine, generators, cfg)
         clock.step(order[-1], i + 1, len(schedule), len(running))
     return float(total), 1.0
@@ -312,7 +326,11 @@ def fit_loop(
     )
     for epoch in bar:
         if not clock.room_for_epoch():
-            logger.info("%s: max_time: no room for epoch %d, stopped", cfg.name, epoch)
+            logger.warning(
+                "%s: max_time: no room for epoch %d of %d, stopped", cfg.name, epoch, n_epochs
+            )
+            for k in running:
+                members[k].deadline_cut = True
             break
         order = [order_seed, epoch]
         loss, done = train_epoch(
@@ -325,9 +343,15 @@ def fit_loop(
         clock.end_epoch()
         bar.set_postfix(running=len(running))
         if done < 1.0:
-            logger.info(
-                "%s: max_time reached in epoch %d (%.0f%% of it)", cfg.name, epoch, 100 * done
+            logger.warning(
+                "%s: max_time reached in epoch %d of %d (%.0f%% of it)",
+                cfg.name,
+                epoch,
+                n_epochs,
+                100 * done,
             )
+            for k in running:
+                members[k].deadline_cut = True
             break
         if not running:
             break
@@ -349,6 +373,7 @@ def finish(group: nn.Module, members: list[Member], task: str, device: str) -> l
             members[k].scale,
             members[k].best_epoch,
             epochs_trained=members[k].epochs_trained,
+            deadline_cut=members[k].deadline_cut,
         )
         for k, m in enumerate(modules)
     ]
@@ -399,14 +424,24 @@ def train_many(
     validate = epochs is None and cfg.early_stopping
     members = prepare_members(jobs, y, task, cfg, n_epochs, validate)
     group, generators = build_group(build, [seed for _, seed in jobs], cfg.device)
-    data = Data(
-        torch.from_numpy(np.ascontiguousarray(ids, dtype=np.int64)),
-        torch.from_numpy(lengths.astype(np.int64)),
-        np.asarray(y),
-        task,
-    )
+    data = make_data(ids, lengths, y, task, cfg)
     fit_loop(group, data, members, generators, cfg, n_epochs, order_seed)
     return finish(group, members, task, cfg.device)
+
+
+def make_data(
+    ids: np.ndarray, lengths: np.ndarray, y: np.ndarray, task: str, cfg: TrainConfig
+) -> Data:
+    """The rows as tensors; training steps read at most ``cfg.max_length`` tokens of each."""
+    lengths_t = torch.from_numpy(lengths.astype(np.int64))
+    cut = None if cfg.max_length is None else lengths_t.clamp(max=cfg.max_length)
+    return Data(
+        torch.from_numpy(np.ascontiguousarray(ids, dtype=np.int64)),
+        lengths_t,
+        np.asarray(y),
+        task,
+        cut,
+    )
 
 
 def train(

@@ -1,0 +1,200 @@
+"""The budget planner: a fake clock (made-up probes) drives the plan through its order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import FAST
+
+from textcnn import TextCNNEncoder, TfidfLinearEncoder, _plan
+from textcnn._plan import ColumnCost, Plan, make_plan, predict_seconds
+
+COST = [ColumnCost(1e-3, 2e-4, np.full(1000, 50), head_s=0.5, head_rows=800)]
+
+
+BASE = Plan(5, 4)
+
+
+def plan_for(budget, base=BASE, costs=COST, **kw):
+    args = {"n_rows": 1000, "validation_fraction": 0.1, "refit": False, **kw}
+    return make_plan(base, budget, costs, **args)
+
+
+def kinds(plan: Plan) -> list[str]:
+    """The kinds of cut made, in order (as DEGRADE_ORDER names them)."""
+    names = {"epochs": "epochs", "folds": "folds", "row": "sample", "training": "max_length"}
+    return [names[cut.split()[0]] for cut in plan.cuts]
+
+
+def test_a_generous_budget_or_none_changes_nothing():
+    assert plan_for(None) == Plan(5, 4)
+    generous = plan_for(1e6)
+    assert (generous.folds, generous.epochs, generous.sample, generous.max_length) == (
+        5,
+        4,
+        1.0,
+        None,
+    )
+    assert generous.cuts == () and generous.train
+    assert generous.predicted_s == pytest.approx(
+        predict_seconds(Plan(5, 4), COST, 1000, 0.1, False)
+    )
+
+
+def test_the_plan_degrades_in_the_documented_order_as_the_budget_shrinks():
+    full = predict_seconds(Plan(5, 4), COST, 1000, 0.1, False)
+    seen_kinds, last_cost = [], full
+    for share in np.geomspace(1.0, 0.005, 60):
+        plan = plan_for(share * full)
+        if not plan.train:
+            break
+        assert plan.predicted_s <= share * full + 1e-9  # what is planned fits the budget
+        assert plan.predicted_s <= last_cost + 1e-9  # a smaller budget never buys more
+        last_cost = plan.predicted_s
+        made = kinds(plan)
+        assert made == [k for k in _plan.DEGRADE_ORDER if k in made]  # in order
+        # a later kind of cut only once the earlier ones reached their floor
+        if "folds" in made:
+            assert plan.epochs == 1
+        if "sample" in made:
+            assert plan.folds == 2
+        if "max_length" in made:
+            assert plan.sample == _plan.MIN_SAMPLE
+        seen_kinds.append(tuple(made))
+    assert set(seen_kinds) >= {
+        ("epochs",),
+        ("epochs", "folds"),
+        ("epochs", "folds", "sample"),
+        ("epochs", "folds", "sample", "max_length"),
+    }
+    assert not plan.train  # at last, not even the cheapest plan fits: step aside
+
+
+def test_a_plan_that_cannot_fit_steps_aside_and_says_why():
+    plan = plan_for(0.01)
+    assert not plan.train
+    assert plan.predicted_s > 0.01
+    assert plan.describe().startswith("step aside (n-gram features only)")
+
+
+def test_a_splitter_keeps_its_folds():
+    full = predict_seconds(Plan(5, 4), COST, 1000, 0.1, False)
+    plan = plan_for(0.2 * full, min_folds=5)
+    assert plan.folds == 5 and "folds" not in kinds(plan)
+
+
+def test_training_length_cut_only_when_texts_are_long():
+    short = [ColumnCost(1e-3, 2e-4, np.full(1000, 20))]
+    plan = plan_for(1e-3, costs=short)  # nothing to cut: straight to stepping aside
+    assert "max_length" not in kinds(plan) and not plan.train
+
+
+# ---------------------------------------------------------------- the encoder, with a fake probe
+def fake_probe(train_s: float):
+    def probe(build, ids, lengths, y, task, cfg, jobs, steps=5):
+        return train_s, train_s / 3
+
+    return probe
+
+
+def data(n=120, seed=0):
+    rng = np.random.RandomState(seed)
+    words = np.array(["good", "bad", "film", "plot", "great", "awful", "the", "a"])
+    y = rng.randint(0, 2, n)
+    texts = [" ".join(rng.choice(words, 8)) + (" great" if label else " awful") for label in y]
+    return texts, np.where(y == 1, "pos", "neg")
+
+
+def test_a_generous_max_time_gives_the_same_output_as_none(monkeypatch):
+    X, y = data()
+    plain = TextCNNEncoder(**FAST).fit_transform(X, y)
+    enc = TextCNNEncoder(**{**FAST, "max_time": 1e6})
+    np.testing.assert_array_equal(enc.fit_transform(X, y), plain)
+    assert enc.plan_.cuts == () and enc.plan_.train and enc.plan_.predicted_s is not None
+
+
+def test_stepping_aside_gives_the_ngram_encoders_features(monkeypatch, tmp_path, caplog):
+    import textcnn._torch
+
+    monkeypatch.setattr(textcnn._torch, "probe", fake_probe(10.0))  # 10 s a token
+    X, y = data()
+    params = {k: v for k, v in FAST.items() if k in ("cv", "random_state")}
+    enc = TextCNNEncoder(**{**FAST, "max_time": 30.0})
+    with caplog.at_level("WARNING", logger="textcnn"):
+        out = enc.fit_transform(X, y)
+    assert not enc.plan_.train
+    assert "step aside (n-gram features only)" in caplog.text
+    expected = TfidfLinearEncoder(**params).fit_transform(X, y)
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-9)
+    assert enc.epochs_trained_ == {"x0": [0.0, 0.0, 0.0]}
+    # new rows: the heads' average, as TfidfLinearEncoder's transform gives it
+    ngram = TfidfLinearEncoder(**params).fit(X, y)
+    np.testing.assert_allclose(enc.transform(X[:10]), ngram.transform(X[:10]), rtol=1e-6)
+    # the model file keeps the decision, and `info` says it
+    path = tmp_path / "aside.textcnn"
+    enc.save(path)
+    import textcnn
+
+    loaded = textcnn.load(path)
+    np.testing.assert_array_equal(loaded.transform(X[:10]), enc.transform(X[:10]))
+    with pytest.raises(ValueError, match="stepped aside"):
+        enc.top_ngrams(X)
+
+
+def test_fewer_folds_when_time_is_short_keep_the_out_of_fold_contract(monkeypatch):
+    import textcnn._torch
+
+    X, y = data(300)
+    base = TextCNNEncoder(**{**FAST, "cv": 5}).fit_transform(X, y)
+    assert base.shape == (300, 1)
+    # a cost at which 5 folds x 4 epochs do not fit but fewer folds of one epoch do
+    monkeypatch.setattr(textcnn._torch, "probe", fake_probe(2e-3))
+    enc = TextCNNEncoder(**{**FAST, "cv": 5, "max_time": 20.0})
+    out = enc.fit_transform(X, y)
+    plan = enc.plan_
+    assert plan.train and plan.cuts[0] == "epochs 4 -> 1"
+    assert plan.folds < 5 and len(enc.models_[0]) == plan.folds
+    assert out.shape == (300, 1) and np.isfinite(out).all()
+    assert enc.epochs_trained_["x0"] == [1.0] * plan.folds
+
+
+def test_random_labels_stay_at_chance_under_a_cut_plan(monkeypatch):
+    import textcnn._torch
+
+    monkeypatch.setattr(textcnn._torch, "probe", fake_probe(2e-3))
+    X, _ = data(400)
+    y = np.random.RandomState(1).choice(["a", "b"], 400)
+    enc = TextCNNEncoder(**{**FAST, "cv": 5, "max_time": 20.0})
+    oof = enc.fit_transform(X, y)[:, 0]
+    assert enc.plan_.folds < 5
+    accuracy = np.mean((oof > 0.5) == (y == enc.classes_[1]))
+    assert 0.38 < accuracy < 0.62
+
+
+def test_sample_and_training_length_reach_the_training_steps(monkeypatch):
+    from textcnn._torch import TrainConfig, training
+
+    calls = []
+    real = training.train_step
+
+    def counting(group, optimizer, data, members, step, generators, cfg):
+        calls.append((sum(len(p) for _, p in step), int(data.train_lengths.max())))
+        return real(group, optimizer, data, members, step, generators, cfg)
+
+    monkeypatch.setattr(training, "train_step", counting)
+    from textcnn._torch import TextCNN, WordEmbedding
+
+    def build():
+        return TextCNN(WordEmbedding(20, 4, "rand"), 2, (2,), 3, 0.0)
+
+    rng = np.random.RandomState(0)
+    ids = rng.randint(1, 20, size=(200, 40))
+    lengths = np.full(200, 40)
+    y = rng.randint(0, 2, 200)
+    cfg = TrainConfig(max_epochs=1, batch_size=10, early_stopping=False)
+    training.train_many(build, ids, lengths, y, "classification", cfg, [(np.arange(200), 0)])
+    assert sum(n for n, _ in calls) == 200 and {w for _, w in calls} == {40}
+    calls.clear()
+    cut = TrainConfig(max_epochs=1, batch_size=10, early_stopping=False, sample=0.5, max_length=8)
+    training.train_many(build, ids, lengths, y, "classification", cut, [(np.arange(200), 0)])
+    assert sum(n for n, _ in calls) == 100 and {w for _, w in calls} == {8}
