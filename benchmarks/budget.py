@@ -43,18 +43,25 @@ SETS = {
     "airline": ("load_airline_tweets", {}, "text", "airline_sentiment", False),
     "wine": ("load_wine_reviews", {}, "description", "points", True),
 }
-#: (name, folds, epochs (None: the default's), sample, training max_length)
+#: (name, folds, epochs (None: the default's), sample, training max_length, encoder params)
 PLANS = [
-    ("defaults", 5, None, 1.0, None),
-    ("1 epoch", 5, 1, 1.0, None),
-    ("1 epoch, 50% rows", 5, 1, 0.5, None),
-    ("1 epoch, 25% rows", 5, 1, 0.25, None),
-    ("3 folds, 1 epoch", 3, 1, 1.0, None),
-    ("3 folds, 1 epoch, 50% rows", 3, 1, 0.5, None),
-    ("2 folds, 1 epoch", 2, 1, 1.0, None),
-    ("2 folds, 1 epoch, 50% rows", 2, 1, 0.5, None),
-    ("2 folds, 1 epoch, 25% rows", 2, 1, 0.25, None),
-    ("2 folds, 1 epoch, 25% rows, 32 tokens", 2, 1, 0.25, 32),
+    ("defaults", 5, None, 1.0, None, {}),
+    ("50% rows", 5, None, 0.5, None, {}),
+    ("3 folds", 3, None, 1.0, None, {}),
+    ("50 filters", 5, None, 1.0, None, {"n_filters": 50}),
+    ("25 filters", 5, None, 1.0, None, {"n_filters": 25}),
+    ("50 filters, 3 folds", 3, None, 1.0, None, {"n_filters": 50}),
+    ("25 filters, 1 epoch", 5, 1, 1.0, None, {"n_filters": 25}),
+    ("25 filters, 1 epoch, 50% rows", 5, 1, 0.5, None, {"n_filters": 25}),
+    ("1 epoch", 5, 1, 1.0, None, {}),
+    ("1 epoch, 50% rows", 5, 1, 0.5, None, {}),
+    ("1 epoch, 25% rows", 5, 1, 0.25, None, {}),
+    ("3 folds, 1 epoch", 3, 1, 1.0, None, {}),
+    ("3 folds, 1 epoch, 50% rows", 3, 1, 0.5, None, {}),
+    ("2 folds, 1 epoch", 2, 1, 1.0, None, {}),
+    ("2 folds, 1 epoch, 50% rows", 2, 1, 0.5, None, {}),
+    ("2 folds, 1 epoch, 25% rows", 2, 1, 0.25, None, {}),
+    ("2 folds, 1 epoch, 25% rows, 32 tokens", 2, 1, 0.25, 32, {}),
 ]
 SHARES = (1.0, 0.5, 0.25, 0.12, 0.06)
 
@@ -125,7 +132,7 @@ def forced(plan):
     return Context()
 
 
-def part_plans(name: str) -> list[dict]:
+def part_plans(name: str, only: list[str] | None) -> list[dict]:
     from textcnn import TfidfLinearEncoder
 
     X, y, regression = load(name)
@@ -135,9 +142,11 @@ def part_plans(name: str) -> list[dict]:
     rows.append({"dataset": name, "plan": "TfidfLinearEncoder", "score": value, "fit_s": seconds})
     print(f"{name:8s} {'TfidfLinearEncoder':40s} {value:.4f} {seconds:6.1f} s", flush=True)
     for plan in PLANS:
-        with forced(plan[1:]) as seen:
+        if only and plan[0] not in only and plan[0] != "defaults":
+            continue
+        with forced(plan[1:5]) as seen:
             started = time.perf_counter()
-            encoder = cnn(regression)
+            encoder = cnn(regression, **plan[5])
             out = encoder.fit_transform(X, y)
             fit_s = time.perf_counter() - started
         value = score(encoder, out, y, regression)
@@ -248,11 +257,17 @@ def report(plans: list[dict], budgets: list[dict], header: str) -> str:
     return "\n".join(md)
 
 
+def _order(plan: str) -> int:
+    names = ["TfidfLinearEncoder"] + [p[0] for p in PLANS]
+    return names.index(plan) if plan in names else len(names)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default=",".join(SETS))
     parser.add_argument("--part", choices=("plans", "budgets", "both"), default="both")
     parser.add_argument("--out", default=str(RESULTS / "budget"))
+    parser.add_argument("--plans", default=None, help="only these plans (names, ';'-separated)")
     args = parser.parse_args()
     import torch
 
@@ -260,9 +275,18 @@ def main() -> None:
     plans, budgets = [], []
     for name in args.datasets.split(","):
         if args.part in ("plans", "both"):
-            plans += part_plans(name)
+            plans += part_plans(name, args.plans.split(";") if args.plans else None)
         if args.part in ("budgets", "both"):
             budgets += part_budgets(name)
+    out = Path(args.out)
+    if out.with_suffix(".json").exists():  # keep the rows this run did not redo
+        kept = json.loads(out.with_suffix(".json").read_text())
+        redone = {(r["dataset"], r["plan"]) for r in plans}
+        plans = [
+            r for r in kept.get("plans", []) if (r["dataset"], r["plan"]) not in redone
+        ] + plans
+        plans.sort(key=lambda r: (list(SETS).index(r["dataset"]), _order(r["plan"])))
+        budgets = budgets or kept.get("budgets", [])
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     header = (
         f"budget.py, {stamp}, {platform.machine()} {os.cpu_count()} cores, torch "
@@ -270,7 +294,6 @@ def main() -> None:
     )
     md = report(plans, budgets, header)
     print("\n" + md)
-    out = Path(args.out)
     write_text_atomic(out.with_suffix(".md"), md)
     write_text_atomic(
         out.with_suffix(".json"),

@@ -193,10 +193,11 @@ def _generator(predictor):
     return predictor._learner.feature_generators[0]
 
 
-def test_a_cnn_that_cannot_train_one_epoch_in_the_budget_falls_back_to_ngrams(
+def test_a_cnn_cut_short_by_the_deadline_steps_aside_to_its_ngram_models(
     tmp_path, monkeypatch, caplog
 ):
-    """Time budget: the CNN is cut in its first epoch, so TfidfLinearEncoder stands in."""
+    """The deadline stops the CNN after its first step (under the planner's floor of row
+    passes): its networks step aside and its features are its n-gram models'."""
     from textcnn._torch import clock
 
     monkeypatch.setattr(clock.Clock, "out_of_time", lambda self: True)  # no time, ever
@@ -213,17 +214,45 @@ def test_a_cnn_that_cannot_train_one_epoch_in_the_budget_falls_back_to_ngrams(
         )
     fitted = _generator(predictor)
     assert fitted.time_budget_ == pytest.approx(0.3 * 120)
-    assert [type(e).__name__ for e in fitted.encoders_] == ["TfidfLinearEncoder"]
-    assert fitted.text_features_ == ["review__tfidf_1"]  # AutoGluon codes the labels 0, 1
-    assert fitted.fallbacks_[0].startswith(
-        "TextCNNEncoder: column 'review': the deadline stopped its networks after"
+    (cnn,) = fitted.encoders_
+    assert type(cnn).__name__ == "TextCNNEncoder" and cnn.plan_.aside == ("review",)
+    assert fitted.text_features_ == ["review__textcnn_1"]  # AutoGluon codes the labels 0, 1
+    assert fitted.fallbacks_ == [
+        "TextCNNEncoder: column 'review': the deadline stopped its networks after "
+        f"{min(cnn.epochs_trained_['review']):.2g} of 4 planned epochs",
+        "TextCNNEncoder stepped aside on column(s) ['review']: their features are their "
+        "n-gram models' (as TfidfLinearEncoder's)",
+    ]
+    codes = (train["label"] == "pos").to_numpy().astype(int)
+    expected = TfidfLinearEncoder(cv=3, random_state=0).fit_transform(train[["review"]], codes)
+    seen = predictor.transform_features()
+    np.testing.assert_allclose(
+        seen["review__textcnn_1"], expected[seen.index, 0].astype(np.float32), rtol=1e-5
     )
-    assert fitted.fallbacks_[1].startswith("TextCNNEncoder trained on")
-    assert fitted.fallbacks_[1].endswith("of its rows before the deadline (under 25%): dropped")
-    assert fitted.fallbacks_[2] == "TfidfLinearEncoder stands in for the neural encoder(s)"
     warned = [r.getMessage() for r in caplog.records if "time budget" in r.getMessage()]
-    assert len(warned) == 3
+    assert len(warned) == 2
+    assert any("step aside" in r.getMessage() for r in caplog.records)
     assert predictor.model_names() and predictor.predict(train.head(5)).shape == (5,)
+
+
+def test_a_failing_neural_encoder_is_dropped_and_the_ngram_encoder_stands_in(tmp_path, monkeypatch):
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(TextCNNEncoder, "fit_transform", broken)
+    train = make_frame(240)
+    generator = TextCNNFeatureGenerator(encoders=[TextCNNEncoder(**FAST)], time_limit=120)
+    predictor = TabularPredictor(label="label", path=str(tmp_path), verbosity=0).fit(
+        train, feature_generator=generator, hyperparameters=GBM, fit_weighted_ensemble=False,
+        time_limit=120, **ONE_CORE,
+    )  # fmt: skip
+    fitted = _generator(predictor)
+    assert [type(e).__name__ for e in fitted.encoders_] == ["TfidfLinearEncoder"]
+    assert fitted.text_features_ == ["review__tfidf_1"]
+    assert fitted.fallbacks_ == [
+        "TextCNNEncoder failed (RuntimeError: out of memory): dropped",
+        "TfidfLinearEncoder stands in for the neural encoder(s)",
+    ]
 
 
 def test_no_budget_left_means_no_text_features_and_autogluon_still_fits(tmp_path):
@@ -312,8 +341,10 @@ def test_every_cut_of_the_planner_is_listed_and_a_cnn_that_steps_aside_is_kept(
     """A short budget: the plan trains less (each cut listed), or the networks step aside
     (listed; their features are the n-gram models', under the encoder's names)."""
     import textcnn._torch
+    from textcnn import _plan
 
     monkeypatch.setattr(textcnn._torch, "probe", _fake_probe(cost))
+    monkeypatch.setattr(_plan, "MIN_PASSES", (0, 0))  # tiny networks: no floor of row passes
     train = make_frame(240)
     generator = TextCNNFeatureGenerator(encoders=[TextCNNEncoder(**FAST)], time_limit=40)
     with caplog.at_level("WARNING", logger="textcnn"):
@@ -332,8 +363,10 @@ def test_every_cut_of_the_planner_is_listed_and_a_cnn_that_steps_aside_is_kept(
     if cost < 1:  # cheaper plan: fewer epochs than the 4 asked for
         assert cnn.plan_.train and cnn.plan_.cuts[0].startswith("epochs 4 -> ")
     else:
-        assert not cnn.plan_.train
-        assert fitted.fallbacks_[-1].startswith("TextCNNEncoder stepped aside")
+        assert not cnn.plan_.train and cnn.plan_.aside == ("review",)
+        assert fitted.fallbacks_[-1].startswith(
+            "TextCNNEncoder stepped aside on column(s) ['review']: their features are"
+        )
         codes = (train["label"] == "pos").to_numpy().astype(int)
         expected = TfidfLinearEncoder(cv=3, random_state=0).fit_transform(train[["review"]], codes)
         seen = predictor.transform_features()

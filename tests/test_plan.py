@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from conftest import FAST
@@ -9,10 +11,10 @@ from conftest import FAST
 from textcnn import TextCNNEncoder, TfidfLinearEncoder, _plan
 from textcnn._plan import ColumnCost, Plan, make_plan, predict_seconds
 
-COST = [ColumnCost(1e-3, 2e-4, np.full(1000, 50), head_s=0.5, head_rows=800)]
-
-
-BASE = Plan(5, 4)
+#: 600 short rows and 400 long ones (so the training length can be cut)
+LENGTHS = np.r_[np.full(600, 20), np.full(400, 400)]
+COST = [ColumnCost(1e-3, 2e-4, LENGTHS, head_s=0.5, head_rows=800, width=100)]
+BASE = Plan(5, 4, width=100)
 
 
 def plan_for(budget, base=BASE, costs=COST, **kw):
@@ -22,29 +24,23 @@ def plan_for(budget, base=BASE, costs=COST, **kw):
 
 def kinds(plan: Plan) -> list[str]:
     """The kinds of cut made, in order (as DEGRADE_ORDER names them)."""
-    names = {"epochs": "epochs", "folds": "folds", "row": "sample", "training": "max_length"}
-    return [names[cut.split()[0]] for cut in plan.cuts]
+    names = {"filters": "width", "epochs": "epochs", "row": "sample", "folds": "folds"}
+    return [names.get(cut.split()[0], "max_length") for cut in plan.cuts]
 
 
 def test_a_generous_budget_or_none_changes_nothing():
-    assert plan_for(None) == Plan(5, 4)
+    assert plan_for(None) == BASE
     generous = plan_for(1e6)
-    assert (generous.folds, generous.epochs, generous.sample, generous.max_length) == (
-        5,
-        4,
-        1.0,
-        None,
-    )
+    assert (generous.folds, generous.epochs, generous.sample) == (5, 4, 1.0)
+    assert (generous.width, generous.max_length) == (100, None)
     assert generous.cuts == () and generous.train
-    assert generous.predicted_s == pytest.approx(
-        predict_seconds(Plan(5, 4), COST, 1000, 0.1, False)
-    )
+    assert generous.predicted_s == pytest.approx(predict_seconds(BASE, COST, 1000, 0.1, False))
 
 
 def test_the_plan_degrades_in_the_documented_order_as_the_budget_shrinks():
-    full = predict_seconds(Plan(5, 4), COST, 1000, 0.1, False)
+    full = predict_seconds(BASE, COST, 1000, 0.1, False)
     seen_kinds, last_cost = [], full
-    for share in np.geomspace(1.0, 0.005, 60):
+    for share in np.geomspace(1.0, 1e-4, 80):
         plan = plan_for(share * full)
         if not plan.train:
             break
@@ -54,45 +50,66 @@ def test_the_plan_degrades_in_the_documented_order_as_the_budget_shrinks():
         made = kinds(plan)
         assert made == [k for k in _plan.DEGRADE_ORDER if k in made]  # in order
         # a later kind of cut only once the earlier ones reached their floor
-        if "folds" in made:
-            assert plan.epochs == 1
+        if "epochs" in made:
+            assert plan.width == _plan.MIN_WIDTH
         if "sample" in made:
-            assert plan.folds == 2
+            assert plan.epochs == 1
+        if "folds" in made:
+            assert plan.sample == 0.05
         if "max_length" in made:
-            assert plan.sample == _plan.MIN_SAMPLE
+            assert plan.folds == 2
         seen_kinds.append(tuple(made))
     assert set(seen_kinds) >= {
-        ("epochs",),
-        ("epochs", "folds"),
-        ("epochs", "folds", "sample"),
-        ("epochs", "folds", "sample", "max_length"),
+        ("width",),
+        ("width", "epochs"),
+        ("width", "epochs", "sample"),
+        ("width", "epochs", "sample", "folds"),
+        ("width", "epochs", "sample", "folds", "max_length"),
     }
     assert not plan.train  # at last, not even the cheapest plan fits: step aside
-
-
-def test_a_plan_that_cannot_fit_steps_aside_and_says_why():
-    plan = plan_for(0.01)
-    assert not plan.train
-    assert plan.predicted_s > 0.01
     assert plan.describe().startswith("step aside (n-gram features only)")
 
 
+def test_training_is_never_cut_below_the_floor_of_row_passes():
+    """Under the floor the blend scored below the n-gram model alone: step aside instead."""
+    least = 1500.0  # base: 4 epochs x 720 rows = 2880 passes per network
+    full = predict_seconds(BASE, COST, 1000, 0.1, False)
+    for share in np.geomspace(1.0, 1e-3, 40):
+        plan = plan_for(share * full, least=least)
+        if plan.train:
+            assert _plan.passes(plan, 1000, 0.1) >= least
+    assert not plan.train
+    # a plan that already trains less than the floor is not cut in training at all
+    tiny = plan_for(0.3 * full, least=1e6)
+    assert "epochs" not in kinds(tiny) and "sample" not in kinds(tiny)
+
+
 def test_a_splitter_keeps_its_folds():
-    full = predict_seconds(Plan(5, 4), COST, 1000, 0.1, False)
-    plan = plan_for(0.2 * full, min_folds=5)
-    assert plan.folds == 5 and "folds" not in kinds(plan)
+    full = predict_seconds(BASE, COST, 1000, 0.1, False)
+    for share in np.geomspace(1.0, 1e-3, 30):
+        plan = plan_for(share * full, min_folds=5)
+        assert plan.folds == 5 and "folds" not in kinds(plan)
 
 
-def test_training_length_cut_only_when_texts_are_long():
+def test_no_width_cut_for_a_network_without_one_nor_length_cut_for_short_texts():
     short = [ColumnCost(1e-3, 2e-4, np.full(1000, 20))]
-    plan = plan_for(1e-3, costs=short)  # nothing to cut: straight to stepping aside
-    assert "max_length" not in kinds(plan) and not plan.train
+    plan = plan_for(1e-3, base=Plan(5, 4), costs=short)
+    assert "width" not in kinds(plan) and "max_length" not in kinds(plan)
+    assert not plan.train
+
+
+def test_the_width_scales_the_predicted_cost():
+    narrow = replace(BASE, width=50)
+    ratio = predict_seconds(narrow, COST, 1000, 0.0, False) / predict_seconds(
+        BASE, COST, 1000, 0.0, False
+    )
+    assert ratio == pytest.approx(_plan.WIDTH_FIXED + (1 - _plan.WIDTH_FIXED) * 0.5, rel=0.05)
 
 
 # ---------------------------------------------------------------- the encoder, with a fake probe
-def fake_probe(train_s: float):
+def fake_probe(train_s: float, predict_share: float = 1 / 3):
     def probe(build, ids, lengths, y, task, cfg, jobs, steps=5):
-        return train_s, train_s / 3
+        return train_s, train_s * predict_share
 
     return probe
 
@@ -147,12 +164,15 @@ def test_fewer_folds_when_time_is_short_keep_the_out_of_fold_contract(monkeypatc
     X, y = data(300)
     base = TextCNNEncoder(**{**FAST, "cv": 5}).fit_transform(X, y)
     assert base.shape == (300, 1)
-    # a cost at which 5 folds x 4 epochs do not fit but fewer folds of one epoch do
-    monkeypatch.setattr(textcnn._torch, "probe", fake_probe(2e-3))
-    enc = TextCNNEncoder(**{**FAST, "cv": 5, "max_time": 20.0})
+    # a cost at which 5 folds do not fit even on a 5% row sample, but fewer folds do (no
+    # floor of row passes here: these networks are far under it anyway)
+    monkeypatch.setattr(textcnn._torch, "probe", fake_probe(2e-3, 1 / 30))
+    monkeypatch.setattr(_plan, "MIN_PASSES", (0, 0))
+    monkeypatch.setattr(_plan, "MIN_WIDTH", FAST["n_filters"])  # no narrower network
+    enc = TextCNNEncoder(**{**FAST, "cv": 5, "max_time": 1.2})
     out = enc.fit_transform(X, y)
     plan = enc.plan_
-    assert plan.train and plan.cuts[0] == "epochs 4 -> 1"
+    assert plan.train and plan.cuts[:2] == ("epochs 4 -> 1", "row sample 100% -> 5% per epoch")
     assert plan.folds < 5 and len(enc.models_[0]) == plan.folds
     assert out.shape == (300, 1) and np.isfinite(out).all()
     assert enc.epochs_trained_["x0"] == [1.0] * plan.folds
@@ -161,10 +181,12 @@ def test_fewer_folds_when_time_is_short_keep_the_out_of_fold_contract(monkeypatc
 def test_random_labels_stay_at_chance_under_a_cut_plan(monkeypatch):
     import textcnn._torch
 
-    monkeypatch.setattr(textcnn._torch, "probe", fake_probe(2e-3))
+    monkeypatch.setattr(textcnn._torch, "probe", fake_probe(2e-3, 1 / 30))
+    monkeypatch.setattr(_plan, "MIN_PASSES", (0, 0))
+    monkeypatch.setattr(_plan, "MIN_WIDTH", FAST["n_filters"])
     X, _ = data(400)
     y = np.random.RandomState(1).choice(["a", "b"], 400)
-    enc = TextCNNEncoder(**{**FAST, "cv": 5, "max_time": 20.0})
+    enc = TextCNNEncoder(**{**FAST, "cv": 5, "max_time": 1.5})
     oof = enc.fit_transform(X, y)[:, 0]
     assert enc.plan_.folds < 5
     accuracy = np.mean((oof > 0.5) == (y == enc.classes_[1]))

@@ -74,6 +74,7 @@ class TextCNNEncoder(_NeuralEncoder):
     """
 
     _prefix = "textcnn"
+    _width_param = "n_filters"
     # Regression values set on wine reviews, confirmed on SST-1 scored 0-4
     # (docs/benchmarks/defaults.md).
     _auto = {
@@ -151,11 +152,17 @@ class TextCNNEncoder(_NeuralEncoder):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _build_module(self, embedding: WordEmbedding, n_outputs: int, task: str) -> nn.Module:
+    def _build_module(
+        self, embedding: WordEmbedding, n_outputs: int, task: str, width: int | None = None
+    ) -> nn.Module:
         from ._torch import TextCNN
 
         dropout = self._task_default("dropout", task)
-        return TextCNN(embedding, n_outputs, tuple(self.kernel_sizes), self.n_filters, dropout)
+        filters = self.n_filters if width is None else width
+        return TextCNN(embedding, n_outputs, tuple(self.kernel_sizes), filters, dropout)
+
+    def _width_of(self, weights: dict[str, Any]) -> int | None:
+        return int(np.asarray(weights["weight"]).shape[2]) // len(self.kernel_sizes)
 
     def top_ngrams(
         self,
@@ -373,7 +380,9 @@ class TextRNNEncoder(_NeuralEncoder):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _build_module(self, embedding: WordEmbedding, n_outputs: int, task: str) -> nn.Module:
+    def _build_module(
+        self, embedding: WordEmbedding, n_outputs: int, task: str, width: int | None = None
+    ) -> nn.Module:
         from ._torch import TextRNN
 
         return TextRNN(

@@ -44,6 +44,37 @@ def _is_subword(embeddings: Any) -> bool:
     return isinstance(embeddings, str) and embeddings in _embeddings.SUBWORD
 
 
+def _aside_if_cut_short(
+    nets: list[FittedNet], plan: _plan.Plan, jobs: list[tuple[np.ndarray, int]], cfg: Any, name: str
+) -> list[FittedNet]:
+    """The networks, or their n-gram heads alone where the deadline left them too little.
+
+    A deadline that stopped the networks before they passed over the planner's floor of
+    rows (:func:`textcnn._plan.min_passes`, or half the plan where it asked for less) makes
+    them step aside, as the planner would have: under it, the blend measured below the
+    n-gram model alone.
+    """
+    if not any(net.deadline_cut for net in nets) or any(net.linear is None for net in nets):
+        return nets
+    share = 1 - (cfg.validation_fraction if cfg.early_stopping else 0.0)
+    planned = [plan.epochs * plan.sample * len(rows) * share for rows, _ in jobs]
+    done = [
+        net.epochs_trained * plan.sample * len(rows) * share
+        for net, (rows, _) in zip(nets, jobs, strict=True)
+    ]
+    least = min(_plan.min_passes(nets[0].task == _input.REGRESSION), 0.5 * min(planned))
+    if min(done) >= least:
+        return nets
+    logger.warning(
+        "%s: the deadline stopped the networks after %.0f row passes (under %.0f): they step "
+        "aside, the n-gram model alone gives the features",
+        name,
+        min(done),
+        least,
+    )
+    return [replace(net, module=None, best_epoch=0, deadline_cut=True) for net in nets]
+
+
 class _NeuralEncoder(_CrossFitEncoder):
     """The neural encoders (not public): tokens, word vectors, one training loop."""
 
@@ -75,8 +106,17 @@ class _NeuralEncoder(_CrossFitEncoder):
         "max_time": [Interval(Real, 0, None, closed="neither"), None],
     }
 
-    def _build_module(self, embedding: WordEmbedding, n_outputs: int, task: str) -> nn.Module:
+    #: The parameter the budget planner may narrow (the CNN's ``n_filters``), or None.
+    _width_param: str | None = None
+
+    def _build_module(
+        self, embedding: WordEmbedding, n_outputs: int, task: str, width: int | None = None
+    ) -> nn.Module:
         raise NotImplementedError
+
+    def _width_of(self, weights: dict[str, Any]) -> int | None:
+        """The width (``_width_param``) of a network from its arrays (None: the encoder's)."""
+        return None
 
     # ------------------------------------------------------------------ fitting
     def _train_config(self, device: str, task: str) -> TrainConfig:
@@ -101,7 +141,8 @@ class _NeuralEncoder(_CrossFitEncoder):
         if epochs == "auto":
             rows = int(n_rows * share * (1 - held))
             epochs = _plan.auto_epochs(rows, task == _input.REGRESSION)
-        return _plan.Plan(folds=folds, epochs=int(epochs))
+        width = None if self._width_param is None else int(getattr(self, self._width_param))
+        return _plan.Plan(folds=folds, epochs=int(epochs), width=width)
 
     def _plan(
         self,
@@ -131,6 +172,7 @@ class _NeuralEncoder(_CrossFitEncoder):
             self.validation_fraction if self.early_stopping and folds else 0.0,
             bool(self.refit),
             min_folds=len(folds) if cv_fixed else min(len(folds), 2),
+            least=_plan.min_passes(target.task == _input.REGRESSION),
         )
         level = logging.WARNING if plan.cuts or not plan.train else logging.INFO
         logger.log(
@@ -209,9 +251,18 @@ class _NeuralEncoder(_CrossFitEncoder):
         return itos, matrix, coverage
 
     def _builder(
-        self, vocab_size: int, dim: int, n_outputs: int, task: str, matrix: np.ndarray | None
+        self,
+        vocab_size: int,
+        dim: int,
+        n_outputs: int,
+        task: str,
+        matrix: np.ndarray | None,
+        width: int | None = None,
     ) -> Callable[[], nn.Module]:
-        """A factory of fresh networks; each copies the pristine ``matrix`` (if any)."""
+        """A factory of fresh networks; each copies the pristine ``matrix`` (if any).
+
+        ``width``: the planner's (e.g. fewer filters), None for the encoder's own.
+        """
         import torch
 
         mode = self._effective_mode()
@@ -225,7 +276,7 @@ class _NeuralEncoder(_CrossFitEncoder):
         def build() -> nn.Module:
             # WordEmbedding copies `pretrained`: every fold starts from the same pristine matrix.
             embedding = _torch().WordEmbedding(vocab_size, dim, mode, pretrained)
-            return self._build_module(embedding, n_outputs, task)
+            return self._build_module(embedding, n_outputs, task, width)
 
         return build
 
@@ -250,13 +301,18 @@ class _NeuralEncoder(_CrossFitEncoder):
             name: [round(float(net.epochs_trained), 3) for net in nets]
             for name, nets in zip(names, models, strict=True)
         }
-        cut = [
+        cut = tuple(
             f"column {name!r}: the deadline stopped its networks after "
             f"{min(self.epochs_trained_[name]):.2g} of {plan.epochs} planned epochs"
             for name, nets in zip(names, models, strict=True)
             if any(net.deadline_cut for net in nets)
-        ]
-        self.plan_ = replace(plan, cuts=plan.cuts + tuple(cut)) if cut else plan
+        )
+        aside = tuple(
+            name
+            for name, nets in zip(names, models, strict=True)
+            if any(net.module is None for net in nets)
+        )
+        self.plan_ = replace(plan, cuts=plan.cuts + cut, aside=aside)
 
     def _compute_context(self) -> Any:
         """Torch threads for this fit or transform: the thread policy, in force in a block."""
@@ -301,7 +357,10 @@ class _NeuralEncoder(_CrossFitEncoder):
         ids, lengths = _text.encode(docs, itos, self.max_length)  # once, for every fold
         vectorizer, ngrams = self._fit_ngrams(name, texts)
         dim = self.embedding_dim if matrix is None else matrix.shape[1]
-        build = self._builder(len(itos), dim, n_outputs, task, matrix)
+
+        def build_for(width: int | None) -> Callable[[], nn.Module]:
+            return self._builder(len(itos), dim, n_outputs, task, matrix, width)
+
         device = setup["device"]
         cfg = replace(self._train_config(device, task), name=f"column {name!r}")
         probed: list[tuple[np.ndarray, Any]] = []  # the probe's head, reused by its fold
@@ -326,16 +385,17 @@ class _NeuralEncoder(_CrossFitEncoder):
             if not plan.train:  # the budget planner: the n-gram heads alone
                 return [_torch().FittedNet(None, task, linear=h) for h in heads]
             run = replace(
-                cfg,
+                cfg,  # the plan's: epochs, row sample, training length (its width: build)
                 max_epochs=plan.epochs,
                 sample=plan.sample,
                 max_length=plan.max_length,
                 deadline=deadline,
             )
+            build = build_for(plan.width)
             nets = _torch().train_many(build, ids, lengths, y, task, run, jobs, None, seed)
             for net, h in zip(nets, heads, strict=True):
                 net.linear = h
-            return nets
+            return _aside_if_cut_short(nets, plan, jobs, run, cfg.name)
 
         def predict_rows(nets: list[FittedNet], rows: list[np.ndarray]) -> list[np.ndarray]:
             if any(net.module is None for net in nets):  # stepped aside: the heads alone
@@ -349,12 +409,15 @@ class _NeuralEncoder(_CrossFitEncoder):
         def probe(rows: np.ndarray, base: _plan.Plan) -> _plan.ColumnCost:
             # the fold networks of the plan in lockstep, on the first fold's rows
             jobs = [(rows, seed + k) for k in range(max(1, base.folds))]
+            build = build_for(base.width)
             train_s, predict_s = _torch().probe(build, ids, lengths, y, task, cfg, jobs)
             started = time.perf_counter()
             fitted_head = head(rows)
             head_s = time.perf_counter() - started
             probed.append((rows, fitted_head))
-            return _plan.ColumnCost(train_s, predict_s, np.asarray(lengths), head_s, len(rows))
+            return _plan.ColumnCost(
+                train_s, predict_s, np.asarray(lengths), head_s, len(rows), base.width
+            )
 
         fitted = {
             "vocabularies_": itos,
@@ -421,7 +484,9 @@ class _NeuralEncoder(_CrossFitEncoder):
             return _torch().FittedNet(None, info["task"], linear=linear)
         import torch
 
-        build = self._builder(shapes[0], shapes[1], shapes[2], info["task"], None)
+        build = self._builder(
+            shapes[0], shapes[1], shapes[2], info["task"], None, self._width_of(weights)
+        )
         module = build()
         module.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in weights.items()})
         return _torch().FittedNet(module.eval(), **info, linear=linear)

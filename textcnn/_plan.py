@@ -4,24 +4,26 @@ A fit with ``max_time`` first prepares its columns (tokens, vectors, n-grams), t
 few real training steps per column (the *probe*, :class:`ColumnCost`) and predicts what
 the full plan costs: every fold network's epochs over its rows, validation, the n-gram
 heads and the out-of-fold predictions. When the prediction exceeds the time left, the plan
-degrades in this order (:data:`DEGRADE_ORDER`), each step only as far as needed:
+is made cheaper in this order (:data:`DEGRADE_ORDER`), each step only as far as needed:
 
-1. **fewer epochs** (the learning-rate schedule spans the planned epochs, so a shorter
-   plan still warms up and decays), down to one;
-2. **fewer folds** (with an integer ``cv``: 5 -> 4 -> 3 -> 2; each network then trains on
-   a smaller share of the rows, and there are fewer networks: 5 folds train 4 "rows' worth"
-   of networks, 3 folds 2, 2 folds 1) -- the out-of-fold contract is unchanged;
+1. **narrower networks** (the CNN's filters per width halved, down to :data:`MIN_WIDTH`);
+2. **fewer epochs** (the learning-rate schedule spans the planned epochs, so a shorter
+   plan still warms up and decays);
 3. **a row sample per epoch** (each network trains on a random share of its rows, drawn
-   anew each epoch), down to :data:`MIN_SAMPLE`;
-4. **shorter texts** for training (the first tokens of each row), down to
-   :data:`MIN_LENGTH` tokens; predictions still read whole texts.
+   anew each epoch);
+4. **fewer folds** (an integer ``cv`` only: down to 2; each network trains on a smaller
+   share of the rows, and there are fewer of them) -- the out-of-fold contract holds;
+5. **shorter training texts** (the first tokens of each row, halving, not below the
+   median row); predictions still read whole texts.
 
-If even the cheapest plan does not fit, the networks cannot train enough to beat the
-n-gram model they are blended with, so they **step aside**: each column's output is its
-n-gram linear model's alone (the same as ``TfidfLinearEncoder``'s, on the same folds).
-The order and the floors come from ``benchmarks/budget.py`` (docs/benchmarks/speed.md):
-at equal cost, fewer folds kept more accuracy than a row sample, and below the floors the
-blend fell under the n-gram model alone.
+Steps 2-4 stop where a network would pass over fewer rows than :func:`min_passes` (about
+half the rows ``max_epochs="auto"`` plans for): below that, measured on MR, airline tweets
+and wine reviews, the network blended with its n-gram model scored *under* the n-gram model
+alone. If even the cheapest plan does not fit, the networks **step aside**: each column's
+output is its n-gram linear model's alone (the same as ``TfidfLinearEncoder``'s, on the same
+folds). The order and the floors come from ``benchmarks/budget.py``
+(docs/benchmarks/speed.md): at equal cost, halving the filters lost least, then fewer
+epochs, then a row sample; fewer folds lost most.
 
 Everything here is arithmetic on measured costs, so the tests drive it with made-up
 probes (a fake clock).
@@ -29,22 +31,27 @@ probes (a fake clock).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 #: The order in which a plan that does not fit is made cheaper.
-DEGRADE_ORDER = ("epochs", "folds", "sample", "max_length")
-#: The smallest share of its rows a network trains on per epoch.
-MIN_SAMPLE = 0.25
-#: The fewest tokens per row kept for training.
+DEGRADE_ORDER = ("width", "epochs", "sample", "folds", "max_length")
+#: The narrowest network (filters per width) a plan trains.
+MIN_WIDTH = 25
+#: Share of a step's cost that does not shrink with the width (lookups, the optimiser on
+#: the embedding rows, dropout): measured on MR, 100 -> 50 -> 25 filters.
+WIDTH_FIXED = 0.15
+#: The fewest tokens per row kept for training (and never below the median row).
 MIN_LENGTH = 32
 #: Rows a network's learning-rate schedule aims to pass over with ``max_epochs="auto"``,
 #: (classification, regression): the planned epochs are this over the rows a network trains
 #: on, rounded, from 2 to 10 (MR, 7,700 rows per fold network: 2; SST-2: 3; airline: 2;
 #: wine reviews, regression: 5; a few hundred rows: 10). Measured in docs/benchmarks/speed.md.
 EPOCH_ROWS = (16_000, 20_000)
+#: The fewest row passes a plan leaves each network, (classification, regression): see
+#: :func:`min_passes`.
+MIN_PASSES = (7_500, 11_000)
 #: Share of the time left kept back for what the probe does not time (the n-gram heads'
 #: variance, joblib, assembling the output).
 RESERVE = 0.1
@@ -61,6 +68,22 @@ def auto_epochs(rows: int, regression: bool = False) -> int:
     5
     """
     return int(min(10, max(2, round(EPOCH_ROWS[regression] / max(1, rows)))))
+
+
+def min_passes(regression: bool = False) -> float:
+    """The fewest row passes (rows x epochs x sample) a plan leaves each network.
+
+    Below it, the blend fell under the n-gram model alone (``benchmarks/budget.py``; MR:
+    one epoch of 7,700 rows was +0.4 points over it, half an epoch +0.0; airline: 10,500
+    passes +0.3, 5,200 -1.1; wine reviews, regression: three epochs of 3,700 rows +0.013
+    R², 9,200 passes in a 50% row sample -0.011, one epoch -0.05).
+
+    Examples
+    --------
+    >>> min_passes(), min_passes(regression=True)
+    (7500, 11000)
+    """
+    return MIN_PASSES[regression]
 
 
 @dataclass(frozen=True)
@@ -80,6 +103,8 @@ class ColumnCost:
         Seconds of one n-gram head fitted on ``head_rows`` rows.
     head_rows : int, default=1
         Rows that head was fitted on.
+    width : int or None, default=None
+        The network width the probe ran (None: not a width the planner changes).
     """
 
     train_s_per_token: float
@@ -87,17 +112,26 @@ class ColumnCost:
     lengths: np.ndarray
     head_s: float = 0.0
     head_rows: int = 1
+    width: int | None = None
 
     def tokens(self, max_length: int | None) -> float:
         """Mean tokens per row, with rows cut at ``max_length`` (None: as they are)."""
+        if not len(self.lengths):
+            return 0.0
         if max_length is None:
-            return float(np.mean(self.lengths)) if len(self.lengths) else 0.0
-        return float(np.mean(np.minimum(self.lengths, max_length))) if len(self.lengths) else 0.0
+            return float(np.mean(self.lengths))
+        return float(np.mean(np.minimum(self.lengths, max_length)))
+
+    def scale(self, width: int | None) -> float:
+        """The cost of a step at ``width`` relative to the probed one."""
+        if width is None or self.width is None:
+            return 1.0
+        return WIDTH_FIXED + (1.0 - WIDTH_FIXED) * width / self.width
 
 
 @dataclass(frozen=True)
 class Plan:
-    """What a neural fit trains: folds, epochs, row sample and training length.
+    """What a neural fit trains: folds, epochs, width, row sample and training length.
 
     Attributes
     ----------
@@ -109,6 +143,8 @@ class Plan:
         Share of each network's rows trained on per epoch.
     max_length : int or None
         Tokens per row kept for training (None: the encoder's ``max_length``).
+    width : int or None
+        The CNN's filters per width (None: a network the planner does not narrow).
     predicted_s : float or None
         Predicted seconds of the training part of the fit (None: no probe ran).
     budget_s : float or None
@@ -117,16 +153,22 @@ class Plan:
         False: the networks step aside, the n-gram models alone give the features.
     cuts : tuple of str
         What the budget changed, in order (empty: nothing).
+    aside : tuple of str
+        The text columns whose networks stepped aside (all of them when ``train`` is
+        False; else those a deadline stopped under the floor of row passes). Set after
+        the fit.
     """
 
     folds: int
     epochs: int
     sample: float = 1.0
     max_length: int | None = None
+    width: int | None = None
     predicted_s: float | None = None
     budget_s: float | None = None
     train: bool = True
     cuts: tuple[str, ...] = field(default=())
+    aside: tuple[str, ...] = field(default=())
 
     def describe(self) -> str:
         """The plan in one line, as logged.
@@ -135,9 +177,11 @@ class Plan:
         --------
         >>> Plan(5, 2).describe()
         'train 5 folds x 2 epochs on all rows'
-        >>> for part in Plan(3, 1, 0.5, 64, 12.0, 15.0).describe().split(", "):
+        >>> cut = Plan(3, 1, 0.5, 64, 25, 12.0, 15.0, cuts=("filters per width 100 -> 25",))
+        >>> for part in cut.describe().split(", "):
         ...     print(part)
         train 3 folds x 1 epoch on 50% of the rows per epoch
+        25 filters per width
         texts cut at 64 tokens; predicted 12 s of 15 s
         >>> Plan(5, 1, train=False, predicted_s=90.0, budget_s=10.0).describe()
         'step aside (n-gram features only): the cheapest plan needs 90 s of 10 s'
@@ -151,6 +195,8 @@ class Plan:
             f"train {self.folds} folds x {self.epochs} epoch{'s' if self.epochs > 1 else ''} "
             + ("on all rows" if self.sample >= 1 else f"on {self.sample:.0%} of the rows per epoch")
         )
+        if any(cut.startswith("filters") for cut in self.cuts):
+            text += f", {self.width} filters per width"
         if self.max_length is not None:
             text += f", texts cut at {self.max_length} tokens"
         if self.predicted_s is not None and self.budget_s is not None:
@@ -169,9 +215,9 @@ def predict_seconds(
 
     Per column, each of the ``folds`` networks trains ``epochs`` times on ``sample`` of its
     ``(1 - 1/folds) * (1 - validation_fraction)`` share of the rows (tokens cut at the
-    plan's ``max_length``), validates each epoch on its validation slice, and predicts its
-    held-out fold once; its n-gram head is fitted once. ``refit`` adds one network on all
-    rows (no validation slice).
+    plan's ``max_length``, steps scaled to the plan's width), validates each epoch on its
+    validation slice, and predicts its held-out fold once; its n-gram head is fitted once.
+    ``refit`` adds one network on all rows (no validation slice).
 
     Examples
     --------
@@ -181,30 +227,29 @@ def predict_seconds(
     """
     total = 0.0
     for cost in costs:
-        full = cost.tokens(None)
-        cut = cost.tokens(plan.max_length)
+        full, cut = cost.tokens(None), cost.tokens(plan.max_length)
+        train_s = cost.train_s_per_token * cost.scale(plan.width)
+        predict_s = cost.predict_s_per_token * cost.scale(plan.width)
         head_per_row = cost.head_s / max(1, cost.head_rows)
         if plan.folds:
             fold_rows = n_rows * (1 - 1 / plan.folds)
             fit_rows = fold_rows * (1 - validation_fraction)
             val_rows = fold_rows * validation_fraction
             per_net = (
-                plan.epochs * plan.sample * fit_rows * cut * cost.train_s_per_token
-                + plan.epochs * val_rows * full * cost.predict_s_per_token
+                plan.epochs * plan.sample * fit_rows * cut * train_s
+                + plan.epochs * val_rows * full * predict_s
                 + fold_rows * head_per_row
             )
-            total += plan.folds * per_net + n_rows * full * cost.predict_s_per_token
+            total += plan.folds * per_net + n_rows * full * predict_s
         if refit:
-            total += (
-                plan.epochs * plan.sample * n_rows * cut * cost.train_s_per_token
-                + n_rows * head_per_row
-            )
+            total += plan.epochs * plan.sample * n_rows * cut * train_s + n_rows * head_per_row
     return total
 
 
-def _fits(plan: Plan, budget: float, cost: dict) -> tuple[bool, float]:
-    seconds = predict_seconds(plan, **cost)
-    return seconds <= budget, seconds
+def passes(plan: Plan, n_rows: int, validation_fraction: float) -> float:
+    """Rows each network passes over: epochs x sample x the rows it trains on."""
+    share = (1 - 1 / plan.folds) * (1 - validation_fraction) if plan.folds else 1.0
+    return plan.epochs * plan.sample * n_rows * share
 
 
 def make_plan(
@@ -215,13 +260,14 @@ def make_plan(
     validation_fraction: float,
     refit: bool,
     min_folds: int = 2,
+    least: float = 0.0,
 ) -> Plan:
-    """The plan to train: ``base`` if it fits ``budget_s``, else degraded in order.
+    """The plan to train: ``base`` if it fits ``budget_s``, else made cheaper in order.
 
     Parameters
     ----------
     base : Plan
-        What the encoder would train without a budget (its ``cv``, planned epochs).
+        What the encoder would train without a budget (its ``cv``, planned epochs, width).
     budget_s : float or None
         Seconds left for training (None: no limit, ``base`` is returned).
     costs : list of ColumnCost
@@ -234,6 +280,9 @@ def make_plan(
         Whether one network per column is also trained on all rows.
     min_folds : int, default=2
         Fewest folds (``base.folds`` when ``cv`` is a splitter, which cannot change).
+    least : float, default=0.0
+        The fewest rows a network may pass over (:func:`min_passes`); a plan that
+        already trains less than that is not cut in epochs, sample or folds.
 
     Returns
     -------
@@ -243,105 +292,92 @@ def make_plan(
 
     Examples
     --------
-    Each token costs 1 ms to train: 5 folds x 2 epochs of 100 ten-token rows is 8 s.
+    Each token costs 1 ms to train: 5 folds x 4 epochs of 100 ten-token rows is 16 s.
 
     >>> cost = [ColumnCost(1e-3, 0.0, np.full(100, 10))]
-    >>> make_plan(Plan(5, 2), 100.0, cost, 100, 0.0, False).cuts
+    >>> make_plan(Plan(5, 4), 100.0, cost, 100, 0.0, False).cuts
     ()
-    >>> make_plan(Plan(5, 2), 4.0, cost, 100, 0.0, False).describe()
-    'train 5 folds x 1 epoch on all rows; predicted 4 s of 4 s'
-    >>> make_plan(Plan(5, 2), 2.0, cost, 100, 0.0, False).describe()
-    'train 3 folds x 1 epoch on all rows; predicted 2 s of 2 s'
-    >>> make_plan(Plan(5, 2), 0.1, cost, 100, 0.0, False).train
-    False
+    >>> make_plan(Plan(5, 4), 8.0, cost, 100, 0.0, False).describe()
+    'train 5 folds x 2 epochs on all rows; predicted 8 s of 8 s'
+    >>> make_plan(Plan(5, 4), 2.0, cost, 100, 0.0, False).cuts
+    ('epochs 4 -> 1', 'row sample 100% -> 50% per epoch')
+    >>> make_plan(Plan(5, 4), 0.1, cost, 100, 0.0, False).describe()
+    'train 2 folds x 1 epoch on 5% of the rows per epoch; predicted 0 s of 0 s'
+
+    With a floor of 80 row passes per network, one epoch of 80 rows is the least:
+
+    >>> make_plan(Plan(5, 4), 0.1, cost, 100, 0.0, False, least=80).describe()
+    'step aside (n-gram features only): the cheapest plan needs 4 s of 0 s'
     """
+    if budget_s is None:
+        return base
     args = {
         "costs": costs,
         "n_rows": n_rows,
         "validation_fraction": validation_fraction,
         "refit": refit,
     }
-    if budget_s is None:
-        return base
     budget = max(0.0, budget_s)
-    plan = base
-    ok, seconds = _fits(plan, budget, args)
-    if ok:
-        return replace(plan, predicted_s=seconds, budget_s=budget_s)
-    cuts: list[str] = []
+    floor = min(least, passes(base, n_rows, validation_fraction))
+    plan, cuts = base, []
+    seconds = predict_seconds(plan, **args)
     for step in DEGRADE_ORDER:
-        plan, cut = _degrade(step, plan, budget, args, min_folds)
-        if cut:
-            cuts.append(cut)
-        ok, seconds = _fits(plan, budget, args)
-        if ok:
+        if seconds <= budget:
             return replace(plan, predicted_s=seconds, budget_s=budget_s, cuts=tuple(cuts))
+        tried = [
+            p
+            for p in _candidates(step, plan, costs, min_folds)
+            if step in ("width", "max_length") or passes(p, n_rows, validation_fraction) >= floor
+        ]
+        if not tried:
+            continue
+        chosen = next((p for p in tried if predict_seconds(p, **args) <= budget), tried[-1])
+        cuts.append(_describe_cut(step, plan, chosen))
+        plan, seconds = chosen, predict_seconds(chosen, **args)
+    if seconds <= budget:
+        return replace(plan, predicted_s=seconds, budget_s=budget_s, cuts=tuple(cuts))
     return replace(base, predicted_s=seconds, budget_s=budget_s, train=False, cuts=tuple(cuts))
 
 
-def _degrade(
-    step: str, plan: Plan, budget: float, args: dict, min_folds: int
-) -> tuple[Plan, str | None]:
-    """The plan made cheaper by one kind of cut, as little as fits (or to its floor)."""
+def _candidates(step: str, plan: Plan, costs: list[ColumnCost], min_folds: int) -> list[Plan]:
+    """Cheaper variants of ``plan`` by one kind of cut, mildest first."""
+    if step == "width":
+        if plan.width is None:
+            return []
+        widths, width = [], plan.width
+        while width // 2 >= MIN_WIDTH:
+            width //= 2
+            widths.append(width)
+        if plan.width > MIN_WIDTH and (not widths or widths[-1] > MIN_WIDTH):
+            widths.append(MIN_WIDTH)
+        return [replace(plan, width=w) for w in widths]
     if step == "epochs":
-        tried = [replace(plan, epochs=e) for e in range(plan.epochs - 1, 0, -1)]
-        what = "epochs"
-    elif step == "folds":
-        tried = [replace(plan, folds=k) for k in range(plan.folds - 1, min_folds - 1, -1)]
-        what = "folds"
-    elif step == "sample":
-        # cost is linear in the sample: the share that just fits, floored
-        full = predict_seconds(plan, **args)
-        none = predict_seconds(replace(plan, sample=0.0), **args)
-        share = (budget - none) / (full - none) if full > none else 1.0
-        share = math.floor(max(MIN_SAMPLE, min(1.0, share)) * 100) / 100
-        tried = [replace(plan, sample=share)] if share < plan.sample else []
-        what = "sample"
-    else:  # max_length
-        lengths = np.concatenate([c.lengths for c in args["costs"]])
-        longest = int(lengths.max()) if len(lengths) else 0
-        tried = [
-            replace(plan, max_length=cut)
-            for cut in _length_cuts(longest)
-            if plan.max_length is None or cut < plan.max_length
-        ]
-        what = "max_length"
-    if not tried or plan.folds == 0 and what == "folds":
-        return plan, None
-    chosen = tried[-1]  # the floor, unless a milder cut fits
-    for candidate in tried:
-        if predict_seconds(candidate, **args) <= budget:
-            chosen = candidate
-            break
-    return chosen, _describe_cut(what, plan, chosen)
-
-
-def _length_cuts(longest: int) -> list[int]:
-    """Training lengths to try, longest first: halving from ``longest`` to the floor.
-
-    Examples
-    --------
-    >>> _length_cuts(300)
-    [150, 75, 37, 32]
-    >>> _length_cuts(40)
-    [32]
-    >>> _length_cuts(20)
-    []
-    """
-    cuts, cut = [], longest // 2
-    while cut > MIN_LENGTH:
+        return [replace(plan, epochs=e) for e in range(plan.epochs - 1, 0, -1)]
+    if step == "sample":
+        return [replace(plan, sample=s / 20) for s in range(int(plan.sample * 20) - 1, 0, -1)]
+    if step == "folds":
+        return [replace(plan, folds=k) for k in range(plan.folds - 1, min_folds - 1, -1)]
+    lengths = np.concatenate([c.lengths for c in costs]) if costs else np.zeros(0)
+    if not len(lengths):
+        return []
+    floor = max(MIN_LENGTH, int(np.median(lengths)))
+    current = plan.max_length or int(lengths.max())
+    cuts, cut = [], current // 2
+    while cut > floor:
         cuts.append(cut)
         cut //= 2
-    if longest > MIN_LENGTH:
-        cuts.append(MIN_LENGTH)
-    return cuts
+    if current > floor:
+        cuts.append(floor)
+    return [replace(plan, max_length=c) for c in cuts]
 
 
-def _describe_cut(what: str, before: Plan, after: Plan) -> str:
-    if what == "epochs":
+def _describe_cut(step: str, before: Plan, after: Plan) -> str:
+    if step == "width":
+        return f"filters per width {before.width} -> {after.width}"
+    if step == "epochs":
         return f"epochs {before.epochs} -> {after.epochs}"
-    if what == "folds":
-        return f"folds {before.folds} -> {after.folds}"
-    if what == "sample":
+    if step == "sample":
         return f"row sample {before.sample:.0%} -> {after.sample:.0%} per epoch"
+    if step == "folds":
+        return f"folds {before.folds} -> {after.folds}"
     return f"training texts cut at {after.max_length} tokens"

@@ -43,8 +43,6 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from ._plan import MIN_SAMPLE
-
 try:
     from autogluon.common.features.types import S_TEXT
     from autogluon.features.generators import (
@@ -63,9 +61,6 @@ logger = logging.getLogger(__name__)
 #: Share of a preprocessing time limit from AutoGluon (``time_limit_preprocessing``) that the
 #: encoders may spend; AutoGluon's own generators (n-grams, types) need the rest.
 PREPROCESSING_SHARE = 0.6
-#: Share of the budget left that a neural encoder gets when no n-gram encoder is in the
-#: list: the rest keeps room for ``TfidfLinearEncoder`` to stand in.
-FALLBACK_KEEP = 0.8
 
 #: AutoGluon problem type -> the encoders' ``target_type``.
 _TARGET_TYPES = {
@@ -133,14 +128,14 @@ class TextCNNFeatureGenerator(AbstractFeatureGenerator):
         need the rest). Within that budget, and in this order of fallbacks, each logged
         at WARNING and listed in ``fallbacks_``: the n-gram encoders fit first
         (seconds); a neural encoder gets ``max_time`` = the budget left, and its budget
-        planner trains **less** (fewer epochs, fewer folds, a row sample, shorter
-        texts: every cut listed); if even that does not fit, its networks **step
-        aside** and its features are its n-gram models' (as ``TfidfLinearEncoder``'s);
-        if it fails, or a deadline stops its networks before they saw 25% of their
-        rows, it is dropped and **the n-gram encoder alone** (``TfidfLinearEncoder``)
-        stands in; an encoder reached with no budget left is skipped, and if none is
-        left **no text features** are added. AutoGluon's fit then always has the rest
-        of its time.
+        planner trains **less** (narrower networks, fewer epochs, a row sample, fewer
+        folds, shorter texts: every cut listed); if even that does not fit, its
+        networks **step aside** and its features are its n-gram models' (as
+        ``TfidfLinearEncoder``'s; also where a deadline stopped them under the
+        planner's floor); if it fails, it is dropped and **the n-gram encoder alone**
+        (``TfidfLinearEncoder``) stands in; an encoder reached with no budget left is
+        skipped, and if none is left **no text features** are added. AutoGluon's fit
+        then always has the rest of its time.
     post_generators : list of AbstractFeatureGenerator or "auto", default="auto"
         Generators applied, in order, to the output (input columns + text features).
         ``"auto"``: ``[AutoMLPipelineFeatureGenerator()]``, AutoGluon's default
@@ -368,47 +363,39 @@ class TextCNNFeatureGenerator(AbstractFeatureGenerator):
                 if left <= 0:
                     self._fallback(f"{name} skipped: the {self.time_budget_:.0f} s are spent")
                     continue
-                if i in neural:  # keep room for the n-gram stand-in when there is none
-                    share = left if has_ngrams else FALLBACK_KEEP * left
+                if i in neural:  # its planner fits its plan to what is left
                     given = encoder.get_params()["max_time"]
-                    encoder.set_params(max_time=share if given is None else min(given, share))
+                    encoder.set_params(max_time=left if given is None else min(given, left))
             try:
                 block = self._fit_one(encoder, texts, y, labelled)
             except Exception as exc:  # never make the AutoML run fail
                 self._fallback(f"{name} failed ({type(exc).__name__}: {exc}): dropped")
                 continue
-            if self._undertrained(name, encoder):
-                continue
+            self._list_cuts(name, encoder)
             results[i] = (encoder, block)
         if neural and not results and not has_ngrams:
             results.update(self._ngram_stand_in(texts, y, labelled, target_type))
         return [results[i] for i in sorted(results)]
 
-    def _undertrained(self, name: str, encoder: Any) -> bool:
-        """List what the budget cut of a neural encoder; True if it trained too little.
+    def _list_cuts(self, name: str, encoder: Any) -> None:
+        """List (and log) what the budget changed in a neural encoder's fit.
 
-        Every cut of its plan (fewer epochs, folds, a row sample, shorter texts, a deadline
-        stop) is a fallback entry. Networks that stepped aside give their n-gram models'
-        features, which are kept. Networks that the deadline stopped before they saw
-        :data:`textcnn._plan.MIN_SAMPLE` of their rows are dropped.
+        Every cut of its plan (narrower networks, fewer epochs, a row sample, fewer folds,
+        shorter texts, a deadline stop) is a fallback entry, and so are the columns whose
+        networks stepped aside: their features are their n-gram models' (as
+        ``TfidfLinearEncoder``'s), under the encoder's names.
         """
         plan = getattr(encoder, "plan_", None)
         if plan is None:
-            return False
+            return
         for cut in plan.cuts:
             self._fallback(f"{name}: {cut}")
-        if not plan.train:
-            self._fallback(f"{name} stepped aside: {plan.describe().split(': ', 1)[-1]}; its "
-                           "features are its n-gram models' (as TfidfLinearEncoder's)")  # fmt: skip
-            return False
-        seen = min(min(e) for e in encoder.epochs_trained_.values()) * plan.sample
-        if seen < MIN_SAMPLE:
+        if plan.aside:
             self._fallback(
-                f"{name} trained on {seen:.0%} of its rows before the deadline (under "
-                f"{MIN_SAMPLE:.0%}): dropped"
+                f"{name} stepped aside on column(s) {list(plan.aside)}: their features are "
+                "their n-gram models' (as TfidfLinearEncoder's)"
+                + ("" if plan.train else f"; {plan.describe().split(': ', 1)[-1]}")
             )
-            return True
-        return False
 
     def _ngram_stand_in(
         self, texts: pd.DataFrame, y: pd.Series, labelled: np.ndarray, target_type: str | None
