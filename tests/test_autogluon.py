@@ -202,7 +202,8 @@ def test_a_cnn_cut_short_by_the_deadline_steps_aside_to_its_ngram_models(
 
     monkeypatch.setattr(clock.Clock, "out_of_time", lambda self: True)  # no time, ever
     train = make_frame(240)
-    generator = TextCNNFeatureGenerator(encoders=[TextCNNEncoder(**FAST)], time_limit=120)
+    cnn = TextCNNEncoder(**{**FAST, "step_aside": True})
+    generator = TextCNNFeatureGenerator(encoders=[cnn], time_limit=120)
     with caplog.at_level("WARNING", logger="textcnn"):
         predictor = TabularPredictor(label="label", path=str(tmp_path), verbosity=0).fit(
             train,
@@ -346,7 +347,8 @@ def test_every_cut_of_the_planner_is_listed_and_a_cnn_that_steps_aside_is_kept(
     monkeypatch.setattr(textcnn._torch, "probe", _fake_probe(cost))
     monkeypatch.setattr(_plan, "MIN_PASSES", (0, 0))  # tiny networks: no floor of row passes
     train = make_frame(240)
-    generator = TextCNNFeatureGenerator(encoders=[TextCNNEncoder(**FAST)], time_limit=40)
+    cnn = TextCNNEncoder(**{**FAST, "step_aside": cost > 1})  # the guard only where it steps aside
+    generator = TextCNNFeatureGenerator(encoders=[cnn], time_limit=40)
     with caplog.at_level("WARNING", logger="textcnn"):
         predictor = TabularPredictor(label="label", path=str(tmp_path), verbosity=0).fit(
             train, feature_generator=generator, hyperparameters=GBM,

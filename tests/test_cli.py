@@ -18,6 +18,7 @@ from conftest import make_texts
 import textcnn
 
 FAST = ["--embeddings", "none", "--cv", "2", "--max-epochs", "6", "--lr", "0.01", "-q"]
+FAST += ["--no-step-aside"]  # tiny networks: keep them (tests/test_plan.py: stepping aside)
 FIT = ["fit-transform", "--text", "review", "--target", "label", *FAST]
 
 

@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -413,6 +414,7 @@ def test_datasets_registry():
         "sms_spam",
         "airline_tweets",
         "wine_reviews",
+        "book_prices",
         "bbc_news",
     }
     assert DATASETS["mr"] is load_mr
@@ -420,7 +422,7 @@ def test_datasets_registry():
 
 
 def test_sha256_table_complete():
-    assert len(SHA256) == 15
+    assert len(SHA256) == 16
     assert all(len(v) == 64 and int(v, 16) >= 0 for v in SHA256.values())
 
 
@@ -504,3 +506,31 @@ def test_real_mr():
     assert len(frame) == 10662
     assert frame["label"].value_counts().to_dict() == {"neg": 5331, "pos": 5331}
     assert not frame["text"].str.contains("\x85").any()
+
+
+def test_book_prices_parses_reviews_ratings_and_the_log_price(tmp_path):
+    pytest.importorskip("openpyxl", reason="load_book_prices reads an Excel file")
+    import pandas as pd
+
+    from textcnn.datasets import BOOK_TEXT_COLUMNS, load_book_prices
+
+    (tmp_path / "book_prices").mkdir()
+    rows = {
+        "Title": ["A", "B"],
+        "Author": ["X", "Y"],
+        "Edition": ["Paperback,– 1 Jan 2000", "Hardcover,– 2 Feb 2010"],
+        "Reviews": ["4.0 out of 5 stars", "5.0 out of 5 stars"],
+        "Ratings": ["1 customer review", "1,234 customer reviews"],
+        "Synopsis": ["one", "two"],
+        "Genre": ["G", "H"],
+        "BookCategory": ["C", "D"],
+        "Price": [99.0, 999.0],
+    }
+    pd.DataFrame(rows).to_excel(tmp_path / "book_prices" / "Data_Train.xlsx", index=False)
+    books = load_book_prices(tmp_path, verify=False)
+    assert books["stars"].tolist() == [4.0, 5.0]
+    assert books["n_reviews"].tolist() == [1, 1234]
+    np.testing.assert_allclose(books["log_price"], [2.0, 3.0])
+    assert set(BOOK_TEXT_COLUMNS) <= set(books.columns)
+    with pytest.raises(ValueError, match="sha256"):
+        load_book_prices(tmp_path)

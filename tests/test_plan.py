@@ -136,7 +136,7 @@ def test_stepping_aside_gives_the_ngram_encoders_features(monkeypatch, tmp_path,
     monkeypatch.setattr(textcnn._torch, "probe", fake_probe(10.0))  # 10 s a token
     X, y = data()
     params = {k: v for k, v in FAST.items() if k in ("cv", "random_state")}
-    enc = TextCNNEncoder(**{**FAST, "max_time": 30.0})
+    enc = TextCNNEncoder(**{**FAST, "max_time": 30.0, "step_aside": True})
     with caplog.at_level("WARNING", logger="textcnn"):
         out = enc.fit_transform(X, y)
     assert not enc.plan_.train
@@ -220,3 +220,60 @@ def test_sample_and_training_length_reach_the_training_steps(monkeypatch):
     cut = TrainConfig(max_epochs=1, batch_size=10, early_stopping=False, sample=0.5, max_length=8)
     training.train_many(build, ids, lengths, y, "classification", cut, [(np.arange(200), 0)])
     assert sum(n for n, _ in calls) == 100 and {w for _, w in calls} == {8}
+
+
+def test_step_aside_false_trains_the_cheapest_plan_instead(monkeypatch):
+    import textcnn._torch
+
+    monkeypatch.setattr(textcnn._torch, "probe", fake_probe(10.0))
+    X, y = data()
+    enc = TextCNNEncoder(**{**FAST, "max_time": 30.0, "step_aside": False})
+    enc.fit_transform(X, y)
+    assert enc.plan_.train and enc.plan_.aside == ()
+    assert all(net.module is not None for net in enc.models_[0])
+
+
+def test_networks_that_do_not_beat_their_ngram_models_out_of_fold_step_aside(caplog):
+    """One epoch of a tiny network against word cues a linear model reads at once."""
+    X, y = data(300)
+    params = {**FAST, "max_epochs": 1, "step_aside": True}
+    with caplog.at_level("WARNING", logger="textcnn"):
+        enc = TextCNNEncoder(**params)
+        out = enc.fit_transform(X, y)
+    assert enc.plan_.aside == ("x0",) and "did not beat their n-gram models" in caplog.text
+    expected = TfidfLinearEncoder(cv=3, random_state=0).fit_transform(X, y)
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-9)
+    # the same fit without the guard keeps the networks, and they do score worse
+    kept = TextCNNEncoder(**{**params, "step_aside": False})
+    worse = kept.fit_transform(X, y)
+    assert kept.plan_.aside == ()
+    codes = (np.asarray(y) == "pos").astype(int)
+    assert _oof_loss(worse, codes) >= _oof_loss(out, codes)
+    # a refit trains no network for a column that stepped aside out of fold
+    refit = TextCNNEncoder(**{**params, "refit": True})
+    refit.fit_transform(X, y)
+    assert [net.module for net in refit.models_[0]] == [None]
+
+
+def _oof_loss(p1, codes):
+    p = np.clip(np.where(codes == 1, p1[:, 0], 1 - p1[:, 0]), 1e-12, 1)
+    return float(-np.mean(np.log(p)))
+
+
+def test_the_guard_keeps_a_blend_that_beats_its_heads():
+    from textcnn._neural_column import guard_column
+    from textcnn._ngram import LinearHead
+    from textcnn._torch import FittedNet
+
+    y = np.array([0, 1] * 10)
+    ngrams = np.zeros((20, 1))  # the heads know nothing: P = 0.5 everywhere
+    head = LinearHead(np.zeros((1, 1)), np.zeros(1), "classification")
+    nets = [FittedNet(object(), "classification", linear=head) for _ in range(2)]
+    folds = [(np.arange(10, 20), np.arange(10)), (np.arange(10), np.arange(10, 20))]
+    good = np.c_[1 - (0.2 + 0.6 * y), 0.2 + 0.6 * y]  # the blend leans the right way
+    kept, out = guard_column(nets, folds, good, ngrams, y, "column 'x'")
+    assert kept is nets and out is good
+    bad = good[:, ::-1]
+    aside, heads = guard_column(nets, folds, bad, ngrams, y, "column 'x'")
+    assert all(n.module is None for n in aside)
+    np.testing.assert_allclose(heads, 0.5)

@@ -34,15 +34,18 @@ class ColumnLearner(NamedTuple):
     (the folds of a column, batched); ``predict(models, rows_list) -> preds`` gives
     each model's ``(len(rows), k)`` predictions for its own rows; ``fitted`` holds the
     column's fitted attributes by name (e.g. ``{"vocabularies_": itos}``): list-valued
-    attributes get one entry per column, dict-valued ones are merged. ``probe(jobs)``,
+    attributes get one entry per column, dict-valued ones are merged. ``probe(rows, plan)``,
     where given, measures what training costs (:class:`textcnn._plan.ColumnCost`) for the
-    budget planner.
+    budget planner; ``guard(models, folds, oof) -> (models, oof)``, where given, may swap
+    the column's cross-fitted models and out-of-fold output for others (the neural
+    encoders' n-gram heads alone, where the networks did not pay), before any refit.
     """
 
     fit: Callable[..., list[Any]]
     predict: Callable[..., list[np.ndarray]]
     fitted: dict[str, Any]
     probe: Callable[..., Any] | None = None
+    guard: Callable[..., tuple[list[Any], np.ndarray]] | None = None
 
 
 class _CrossFitEncoder(TransformerMixin, BaseEstimator):
@@ -222,6 +225,8 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         )
         models, blocks = [], []
         for c, ((block, fold_models), learner) in enumerate(zip(results, learners, strict=True)):
+            if folds and learner.guard is not None:
+                fold_models, block = learner.guard(fold_models, folds, block)
             if folds:
                 blocks.append(_output_columns(block, target.target_type))
             if self.refit:

@@ -98,6 +98,15 @@ FIT_PARAMS = """weight_decay : float, default=0.0
         logged in one line (a WARNING when it cut anything) and kept in ``plan_``. As a
         backstop, the fold networks also stop together at a deadline (the time left,
         shared by the trainings still to run), each keeping its best checkpoint.
+    step_aside : bool, default=True
+        Let the networks give way to their n-gram models (the linear blend branch), so
+        that a column's features are never worse than ``TfidfLinearEncoder``'s: when the
+        blend's out-of-fold loss (log-loss, or squared error) is not lower than the n-gram
+        models' alone on the same folds, when the budget planner finds no plan that fits
+        ``max_time`` and trains enough, or when a deadline stops the networks under the
+        planner's floor, the column's output is its n-gram models' alone (``plan_.aside``
+        lists those columns; a refit then trains no network for them). Needs
+        ``linear_blend > 0``. False: the networks always give the features.
     n_jobs : int or None, default=None
         Jobs run at once through joblib (None: one, or what an enclosing
         ``joblib.parallel_config`` says -- e.g. ``backend="dask"`` runs them on a Dask

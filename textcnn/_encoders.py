@@ -118,6 +118,7 @@ class TextCNNEncoder(_NeuralEncoder):
         device: str = "auto",
         n_threads: int | str = "auto",
         max_time: float | None = None,
+        step_aside: bool = True,
         n_jobs: int | None = None,
         random_state: Any = None,
         verbose: bool | int = False,
@@ -148,6 +149,7 @@ class TextCNNEncoder(_NeuralEncoder):
         self.device = device
         self.n_threads = n_threads
         self.max_time = max_time
+        self.step_aside = step_aside
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -344,6 +346,7 @@ class TextRNNEncoder(_NeuralEncoder):
         device: str = "auto",
         n_threads: int | str = "auto",
         max_time: float | None = None,
+        step_aside: bool = True,
         n_jobs: int | None = None,
         random_state: Any = None,
         verbose: bool | int = False,
@@ -376,6 +379,7 @@ class TextRNNEncoder(_NeuralEncoder):
         self.device = device
         self.n_threads = n_threads
         self.max_time = max_time
+        self.step_aside = step_aside
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose

@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from . import _embeddings, _input, _model_file, _ngram, _plan, _text, _threads
 from ._constraints import DeviceString
 from ._crossfit_encoder import ColumnLearner, _CrossFitEncoder
+from ._neural_column import NeuralColumn, torch_package
 
 if TYPE_CHECKING:  # torch loads on first fit or transform: the CLI checks inputs before it
     from torch import nn
@@ -33,46 +34,11 @@ if TYPE_CHECKING:  # torch loads on first fit or transform: the CLI checks input
 logger = logging.getLogger(__name__)
 
 
-def _torch() -> Any:
-    """The torch sub-package, imported on first use (fit, transform, load)."""
-    from . import _torch
-
-    return _torch
+_torch = torch_package  # the torch sub-package, imported on first use
 
 
 def _is_subword(embeddings: Any) -> bool:
     return isinstance(embeddings, str) and embeddings in _embeddings.SUBWORD
-
-
-def _aside_if_cut_short(
-    nets: list[FittedNet], plan: _plan.Plan, jobs: list[tuple[np.ndarray, int]], cfg: Any, name: str
-) -> list[FittedNet]:
-    """The networks, or their n-gram heads alone where the deadline left them too little.
-
-    A deadline that stopped the networks before they passed over the planner's floor of
-    rows (:func:`textcnn._plan.min_passes`, or half the plan where it asked for less) makes
-    them step aside, as the planner would have: under it, the blend measured below the
-    n-gram model alone.
-    """
-    if not any(net.deadline_cut for net in nets) or any(net.linear is None for net in nets):
-        return nets
-    share = 1 - (cfg.validation_fraction if cfg.early_stopping else 0.0)
-    planned = [plan.epochs * plan.sample * len(rows) * share for rows, _ in jobs]
-    done = [
-        net.epochs_trained * plan.sample * len(rows) * share
-        for net, (rows, _) in zip(nets, jobs, strict=True)
-    ]
-    least = min(_plan.min_passes(nets[0].task == _input.REGRESSION), 0.5 * min(planned))
-    if min(done) >= least:
-        return nets
-    logger.warning(
-        "%s: the deadline stopped the networks after %.0f row passes (under %.0f): they step "
-        "aside, the n-gram model alone gives the features",
-        name,
-        min(done),
-        least,
-    )
-    return [replace(net, module=None, best_epoch=0, deadline_cut=True) for net in nets]
 
 
 class _NeuralEncoder(_CrossFitEncoder):
@@ -104,6 +70,7 @@ class _NeuralEncoder(_CrossFitEncoder):
         "device": [DeviceString()],
         "n_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "max_time": [Interval(Real, 0, None, closed="neither"), None],
+        "step_aside": ["boolean"],
     }
 
     #: The parameter the budget planner may narrow (the CNN's ``n_filters``), or None.
@@ -185,14 +152,18 @@ class _NeuralEncoder(_CrossFitEncoder):
             plan.describe(),
             time.time() - started,
         )
-        if not plan.train and not all(learner.fitted["ngram_vectorizers_"] for learner in learners):
-            logger.warning(
-                "%s: no n-gram branch to step aside to (linear_blend=0): the networks train "
-                "the cheapest plan and stop at the deadline",
-                type(self).__name__,
-            )
-            plan = replace(plan, train=True)
-        return plan
+        heads = all(learner.fitted["ngram_vectorizers_"] for learner in learners)
+        if plan.train:
+            return plan
+        if heads and self.step_aside:  # the heads alone, on the folds asked for
+            return replace(base, predicted_s=plan.predicted_s, budget_s=plan.budget_s,
+                           train=False, cuts=plan.cuts)  # fmt: skip
+        logger.warning(
+            "%s: %s: the networks train the cheapest plan and stop at the deadline",
+            type(self).__name__,
+            "step_aside=False" if heads else "no n-gram branch to step aside to",
+        )
+        return replace(plan, train=True)
 
     def _planned_folds(self, plan: Any) -> int | None:
         return None if plan is None or not plan.folds else plan.folds
@@ -347,7 +318,7 @@ class _NeuralEncoder(_CrossFitEncoder):
         seed: int,
         setup: dict[str, Any],
     ) -> ColumnLearner:
-        y, task = target.values, target.task
+        task = target.task
         docs = self._tokenize(texts)
         itos, matrix, coverage = self._prepare_column(docs, setup["vectors"], seed)
         if coverage is not None:
@@ -357,74 +328,15 @@ class _NeuralEncoder(_CrossFitEncoder):
         ids, lengths = _text.encode(docs, itos, self.max_length)  # once, for every fold
         vectorizer, ngrams = self._fit_ngrams(name, texts)
         dim = self.embedding_dim if matrix is None else matrix.shape[1]
-
-        def build_for(width: int | None) -> Callable[[], nn.Module]:
-            return self._builder(len(itos), dim, n_outputs, task, matrix, width)
-
-        device = setup["device"]
-        cfg = replace(self._train_config(device, task), name=f"column {name!r}")
-        probed: list[tuple[np.ndarray, Any]] = []  # the probe's head, reused by its fold
-
-        def head(rows: np.ndarray) -> Any:
-            if ngrams is None:
-                return None
-            for done_rows, done in probed:
-                if np.array_equal(done_rows, rows):
-                    return done
-            return _ngram.LinearHead.fit(
-                ngrams[rows], y[rows], task, _ngram.BLEND_C, _ngram.BLEND_ALPHA, n_outputs
-            )
-
-        def fit_rows(jobs: list[tuple[np.ndarray, int]]) -> list[FittedNet]:
-            # all jobs (the folds) in lockstep as one group; the shared batch order is
-            # seeded by the column, so a fold trains the same in any group
-            plan = setup["plan"]
-            deadline = setup["budget"].deadline()  # this group's share of max_time
-            # the linear heads first: what they take, the networks' deadline accounts for
-            heads = [head(rows) for rows, _ in jobs]
-            if not plan.train:  # the budget planner: the n-gram heads alone
-                return [_torch().FittedNet(None, task, linear=h) for h in heads]
-            run = replace(
-                cfg,  # the plan's: epochs, row sample, training length (its width: build)
-                max_epochs=plan.epochs,
-                sample=plan.sample,
-                max_length=plan.max_length,
-                deadline=deadline,
-            )
-            build = build_for(plan.width)
-            nets = _torch().train_many(build, ids, lengths, y, task, run, jobs, None, seed)
-            for net, h in zip(nets, heads, strict=True):
-                net.linear = h
-            return _aside_if_cut_short(nets, plan, jobs, run, cfg.name)
-
-        def predict_rows(nets: list[FittedNet], rows: list[np.ndarray]) -> list[np.ndarray]:
-            if any(net.module is None for net in nets):  # stepped aside: the heads alone
-                return [net.linear.predict(ngrams[r]) for net, r in zip(nets, rows, strict=True)]
-            preds = _torch().predict_many(nets, ids, lengths, rows, device=device)
-            return [
-                self._blend(net, pred, None if ngrams is None else ngrams[r])
-                for net, pred, r in zip(nets, preds, rows, strict=True)
-            ]
-
-        def probe(rows: np.ndarray, base: _plan.Plan) -> _plan.ColumnCost:
-            # the fold networks of the plan in lockstep, on the first fold's rows
-            jobs = [(rows, seed + k) for k in range(max(1, base.folds))]
-            build = build_for(base.width)
-            train_s, predict_s = _torch().probe(build, ids, lengths, y, task, cfg, jobs)
-            started = time.perf_counter()
-            fitted_head = head(rows)
-            head_s = time.perf_counter() - started
-            probed.append((rows, fitted_head))
-            return _plan.ColumnCost(
-                train_s, predict_s, np.asarray(lengths), head_s, len(rows), base.width
-            )
-
+        cfg = replace(self._train_config(setup["device"], task), name=f"column {name!r}")
+        column = NeuralColumn(self, (len(itos), dim, n_outputs), matrix, ids, lengths, ngrams,
+                              target, cfg, seed, setup)  # fmt: skip
         fitted = {
             "vocabularies_": itos,
             "ngram_vectorizers_": vectorizer,
             "embedding_coverage_": {} if coverage is None else {name: coverage},
         }
-        return ColumnLearner(fit_rows, predict_rows, fitted, probe)
+        return ColumnLearner(column.fit, column.predict, fitted, column.probe, column.guard)
 
     def _fit_ngrams(self, name: str, texts: list[str]) -> tuple[Any, Any]:
         """The blend branch's TF-IDF vectorizer and matrix (texts only, so once per column)."""

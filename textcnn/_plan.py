@@ -287,8 +287,8 @@ def make_plan(
     Returns
     -------
     Plan
-        With ``predicted_s``, ``budget_s`` and the ``cuts`` made, or ``train=False``
-        when not even the cheapest plan fits.
+        With ``predicted_s``, ``budget_s`` and the ``cuts`` made; where not even the
+        cheapest plan fits, that plan with ``train=False`` (the networks step aside).
 
     Examples
     --------
@@ -334,9 +334,8 @@ def make_plan(
         chosen = next((p for p in tried if predict_seconds(p, **args) <= budget), tried[-1])
         cuts.append(_describe_cut(step, plan, chosen))
         plan, seconds = chosen, predict_seconds(chosen, **args)
-    if seconds <= budget:
-        return replace(plan, predicted_s=seconds, budget_s=budget_s, cuts=tuple(cuts))
-    return replace(base, predicted_s=seconds, budget_s=budget_s, train=False, cuts=tuple(cuts))
+    done = replace(plan, predicted_s=seconds, budget_s=budget_s, cuts=tuple(cuts))
+    return done if seconds <= budget else replace(done, train=False)
 
 
 def _candidates(step: str, plan: Plan, costs: list[ColumnCost], min_folds: int) -> list[Plan]:

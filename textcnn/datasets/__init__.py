@@ -1,8 +1,8 @@
 """Loaders for the offline text-classification data sets used by textcnn.
 
-The benchmark data sets (MR, SST-1, SST-2, CR, MPQA, SMS Spam, airline tweets and wine
-reviews) are not shipped with the package. They are read from a *data home* folder that
-contains one sub-folder per data set, laid out as follows::
+The benchmark data sets (MR, SST-1, SST-2, CR, MPQA, SMS Spam, airline tweets, wine
+reviews and book prices) are not shipped with the package. They are read from a *data
+home* folder that contains one sub-folder per data set, laid out as follows::
 
     <data_home>/
         mr/rt-polarity.{pos,neg}
@@ -13,6 +13,7 @@ contains one sub-folder per data set, laid out as follows::
         sms_spam/SMSSpamCollection
         airline_tweets/Tweets.csv
         wine_reviews/wine_reviews.csv
+        book_prices/Data_Train.xlsx       (needs openpyxl)
 
 The data home is resolved by :func:`get_data_home`: an explicit ``data_home`` argument wins,
 otherwise the ``TEXTCNN_DATA`` environment variable is used, e.g.::
@@ -42,7 +43,9 @@ from ._home import DATA_HOME_ENV, SHA256, get_data_home  # noqa: F401 (DATA_HOME
 from ._sentiment import load_cr, load_mpqa, load_mr, load_sst1, load_sst2
 from ._tables import (
     AIRLINE_LEAKY_COLUMNS,
+    BOOK_TEXT_COLUMNS,
     load_airline_tweets,
+    load_book_prices,
     load_sms_spam,
     load_wine_reviews,
 )
@@ -50,11 +53,13 @@ from ._tables import (
 __all__ = [
     "AIRLINE_LEAKY_COLUMNS",
     "BBC_CATEGORIES",
+    "BOOK_TEXT_COLUMNS",
     "DATASETS",
     "SHA256",
     "get_data_home",
     "load_airline_tweets",
     "load_bbc_news",
+    "load_book_prices",
     "load_cr",
     "load_mpqa",
     "load_mr",
@@ -76,6 +81,7 @@ DATASETS: dict[str, Callable[..., pd.DataFrame]] = {
     "sms_spam": load_sms_spam,
     "airline_tweets": load_airline_tweets,
     "wine_reviews": load_wine_reviews,
+    "book_prices": load_book_prices,
     "bbc_news": load_bbc_news,
 }
 

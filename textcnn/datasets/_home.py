@@ -36,6 +36,9 @@ SHA256: dict[str, str] = {
     "wine_reviews/wine_reviews.csv": (
         "b0684caf5b55846616bd3dc584a4ba80cc0b8ec65b553cf73f59ee79a44716ad"
     ),
+    "book_prices/Data_Train.xlsx": (
+        "3e9587cc208d901d70f1eae92cae50e1e3644ec8420ca246c7a5b0d77504ff26"
+    ),
 }
 
 

@@ -10,6 +10,7 @@ import io
 import logging
 import os
 
+import numpy as np
 import pandas as pd
 
 from ._home import _read_bytes, get_data_home
@@ -223,4 +224,74 @@ def load_wine_reviews(
     raw = _read_bytes(home, "wine_reviews/wine_reviews.csv", verify=verify)
     frame = pd.read_csv(io.BytesIO(raw), encoding="utf-8").reset_index(drop=True)
     logger.debug("Loaded wine reviews: %d rows from %s", len(frame), home)
+    return frame
+
+
+#: The text columns of the book-prices table (Author, Edition, Genre and BookCategory are
+#: short strings, Title a few words, Synopsis a paragraph).
+BOOK_TEXT_COLUMNS = ("Title", "Author", "Edition", "Synopsis", "Genre", "BookCategory")
+
+
+def load_book_prices(
+    data_home: str | os.PathLike[str] | None = None, *, verify: bool = True
+) -> pd.DataFrame:
+    r"""Load the book-prices table (MachineHack, ``book_prices/Data_Train.xlsx``).
+
+    Mixed tabular + long-text regression with several text columns
+    (:data:`BOOK_TEXT_COLUMNS`): predict ``log_price`` = log10(``Price`` + 1), as Shi et
+    al. (2021) do. ``Reviews`` ("4.0 out of 5 stars") and ``Ratings`` ("8 customer
+    reviews") are parsed into the numbers ``stars`` and ``n_reviews``. 631 rows repeat
+    Title + Author + Edition and 688 synopses repeat: group folds by ``Synopsis``.
+    Reading the Excel file needs ``openpyxl`` (``pip install openpyxl``).
+
+    Parameters
+    ----------
+    data_home : str or os.PathLike, default=None
+        Data home folder; see :func:`get_data_home`.
+    verify : bool, default=True
+        Check the sha256 of the file against :data:`SHA256`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        6,237 rows: the nine columns of the file, then ``stars``, ``n_reviews`` and
+        ``log_price``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the data home or the file is missing.
+    ImportError
+        If ``openpyxl`` is not installed.
+    ValueError
+        If ``verify`` is True and the checksum differs.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from textcnn.datasets import load_book_prices
+    >>> home = pathlib.Path(tempfile.mkdtemp())
+    >>> (home / "book_prices").mkdir()
+    >>> pd.DataFrame({"Title": ["Leviathan"], "Author": ["Thomas Hobbes"],
+    ...     "Edition": ["Paperback,– 25 Feb 1982"], "Reviews": ["4.8 out of 5 stars"],
+    ...     "Ratings": ["1 customer review"], "Synopsis": ["During the time men live"],
+    ...     "Genre": ["Politics"], "BookCategory": ["Humour"], "Price": [299.0]},
+    ... ).to_excel(home / "book_prices" / "Data_Train.xlsx", index=False)
+    >>> books = load_book_prices(home, verify=False)
+    >>> books[["stars", "n_reviews", "log_price"]].round(3).to_dict("records")
+    [{'stars': 4.8, 'n_reviews': 1, 'log_price': 2.477}]
+    """
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError as exc:
+        raise ImportError("load_book_prices reads an Excel file: pip install openpyxl") from exc
+    home = get_data_home(data_home)
+    raw = _read_bytes(home, "book_prices/Data_Train.xlsx", verify=verify)
+    frame = pd.read_excel(io.BytesIO(raw), engine="openpyxl").reset_index(drop=True)
+    frame["stars"] = frame["Reviews"].str.extract(r"([\d.]+)", expand=False).astype(float)
+    reviews = frame["Ratings"].str.extract(r"([\d,]+)", expand=False).str.replace(",", "")
+    frame["n_reviews"] = reviews.astype(int)
+    frame["log_price"] = np.log10(frame["Price"] + 1)
+    logger.debug("Loaded book prices: %d rows from %s", len(frame), home)
     return frame

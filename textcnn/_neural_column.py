@@ -1,0 +1,243 @@
+"""How a neural encoder learns one text column: fit, predict, probe, and stepping aside.
+
+:class:`NeuralColumn` holds a prepared column (its token ids, the n-gram matrix of the blend
+branch, the target) and gives the cross-fitting base (:class:`~textcnn._crossfit_encoder.
+ColumnLearner`) its four steps: train the fold networks of a plan in lockstep, predict
+their held-out rows, probe what training costs (for the budget planner,
+:mod:`textcnn._plan`), and guard the column's output.
+
+The networks **step aside** -- the column's features become its n-gram models' alone, as
+``TfidfLinearEncoder`` gives them on the same folds -- in three cases: the planner found no
+plan that fits the budget and trains enough; a deadline stopped them under the planner's
+floor of row passes (:func:`aside_if_cut_short`); or, trained, their blend did not beat the
+n-gram models out of fold (:func:`guard_column`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import _input, _ngram, _plan
+
+if TYPE_CHECKING:
+    from ._torch import FittedNet, TrainConfig
+
+logger = logging.getLogger(__name__)
+
+
+def torch_package() -> Any:
+    """The torch sub-package, imported on first use (fit, transform, load)."""
+    from . import _torch
+
+    return _torch
+
+
+def oof_loss(pred: np.ndarray, y: np.ndarray, task: str) -> float:
+    """Mean log-loss (classification) or squared error of out-of-fold predictions.
+
+    Examples
+    --------
+    >>> oof_loss(np.array([[0.5, 0.5], [0.1, 0.9]]), np.array([0, 1]), "classification")
+    0.39925...
+    >>> oof_loss(np.array([[1.0], [3.0]]), np.array([1.0, 1.0]), "regression")
+    2.0
+    """
+    if task == _input.REGRESSION:
+        return float(np.mean((pred[:, 0] - y) ** 2))
+    picked = pred[np.arange(len(y)), y.astype(np.int64)]
+    return float(-np.mean(np.log(np.clip(picked, 1e-12, 1.0))))
+
+
+def guard_column(
+    nets: list[FittedNet],
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    oof: np.ndarray,
+    ngrams: Any,
+    y: np.ndarray,
+    name: str,
+) -> tuple[list[FittedNet], np.ndarray]:
+    """The networks, or their n-gram heads alone where the blend did not beat them.
+
+    The blend and the heads alone are both out of fold on every row (a fold's head and
+    network never saw its held-out rows), so their losses compare fairly; the column keeps
+    the blend only if its out-of-fold loss (log-loss, or squared error) is lower. Choosing
+    one of two out-of-fold outputs by their loss on the same rows is one bit of selection:
+    no row's feature comes from a model that saw it.
+    """
+    heads = np.empty_like(oof)
+    for net, (_, test) in zip(nets, folds, strict=True):
+        heads[test] = net.linear.predict(ngrams[test])
+    task = nets[0].task
+    blend, alone = oof_loss(oof, y, task), oof_loss(heads, y, task)
+    if blend < alone:
+        return nets, oof
+    logger.warning(
+        "%s: the networks did not beat their n-gram models out of fold (loss %.4f against "
+        "%.4f alone): they step aside, the n-gram models alone give the features",
+        name,
+        blend,
+        alone,
+    )
+    return [replace(net, module=None, best_epoch=0) for net in nets], heads
+
+
+def aside_if_cut_short(
+    nets: list[FittedNet], plan: _plan.Plan, jobs: list[tuple[np.ndarray, int]], cfg: Any
+) -> list[FittedNet]:
+    """The networks, or their n-gram heads alone where the deadline left them too little.
+
+    A deadline that stopped the networks before they passed over the planner's floor of
+    rows (:func:`textcnn._plan.min_passes`, or half the plan where it asked for less) makes
+    them step aside, as the planner would have: under it, the blend measured below the
+    n-gram model alone.
+    """
+    if not any(net.deadline_cut for net in nets) or any(net.linear is None for net in nets):
+        return nets
+    share = 1 - (cfg.validation_fraction if cfg.early_stopping else 0.0)
+    planned = min(plan.epochs * plan.sample * len(rows) * share for rows, _ in jobs)
+    done = min(
+        net.epochs_trained * plan.sample * len(rows) * share
+        for net, (rows, _) in zip(nets, jobs, strict=True)
+    )
+    least = min(_plan.min_passes(nets[0].task == _input.REGRESSION), 0.5 * planned)
+    if done >= least:
+        return nets
+    logger.warning(
+        "%s: the deadline stopped the networks after %.0f row passes (under %.0f): they step "
+        "aside, the n-gram models alone give the features",
+        cfg.name,
+        done,
+        least,
+    )
+    return [replace(net, module=None, best_epoch=0) for net in nets]
+
+
+class NeuralColumn:
+    """One prepared text column of a neural encoder, and how its networks learn it.
+
+    Parameters
+    ----------
+    encoder : _NeuralEncoder
+        The encoder (its network builder and blend).
+    shapes : (int, int, int)
+        Vocabulary size, embedding dim, outputs.
+    matrix : ndarray or None
+        The pristine embedding matrix (each network copies it).
+    ids, lengths : ndarray
+        Token ids (n, L) and tokens per row, encoded once for every fold.
+    ngrams : sparse matrix or None
+        The blend branch's TF-IDF of the column (None: no blend branch).
+    target : Target
+        The encoded target.
+    cfg : TrainConfig
+        Training settings (the plan sets epochs, sample, length and the deadline).
+    seed : int
+        The column's seed (the shared batch order).
+    setup : dict
+        The fit's shared state: ``device``, then ``plan`` and ``budget`` once planned.
+    """
+
+    def __init__(
+        self,
+        encoder: Any,
+        shapes: tuple[int, int, int],
+        matrix: np.ndarray | None,
+        ids: np.ndarray,
+        lengths: np.ndarray,
+        ngrams: Any,
+        target: _input.Target,
+        cfg: TrainConfig,
+        seed: int,
+        setup: dict[str, Any],
+    ) -> None:
+        self.encoder, self.shapes, self.matrix = encoder, shapes, matrix
+        self.ids, self.lengths, self.ngrams = ids, lengths, ngrams
+        self.y, self.task = target.values, target.task
+        self.cfg, self.seed, self.setup = cfg, seed, setup
+        self.probed: list[tuple[np.ndarray, Any]] = []  # the probe's head, reused by its fold
+        self.guarded = False  # the guard made the networks step aside (a refit follows)
+
+    def _build(self, width: int | None) -> Any:
+        return self.encoder._builder(*self.shapes[:3], self.task, self.matrix, width)
+
+    def head(self, rows: np.ndarray) -> Any:
+        """The n-gram head of these training rows (the probe's, if it fitted the same)."""
+        if self.ngrams is None:
+            return None
+        for done_rows, done in self.probed:
+            if np.array_equal(done_rows, rows):
+                return done
+        return _ngram.LinearHead.fit(
+            self.ngrams[rows],
+            self.y[rows],
+            self.task,
+            _ngram.BLEND_C,
+            _ngram.BLEND_ALPHA,
+            self.shapes[2],
+        )
+
+    def fit(self, jobs: list[tuple[np.ndarray, int]]) -> list[FittedNet]:
+        """One network per job (the folds, or the refit), in lockstep as one group."""
+        plan = self.setup["plan"]
+        deadline = self.setup["budget"].deadline()  # this group's share of max_time
+        # the linear heads first: what they take, the networks' deadline accounts for
+        heads = [self.head(rows) for rows, _ in jobs]
+        if not plan.train or self.guarded:  # the planner, or the guard: the heads alone
+            return [torch_package().FittedNet(None, self.task, linear=h) for h in heads]
+        run = replace(
+            self.cfg,  # the plan's epochs, row sample and training length
+            max_epochs=plan.epochs,
+            sample=plan.sample,
+            max_length=plan.max_length,
+            deadline=deadline,
+        )
+        # the shared batch order is seeded by the column: a fold trains the same in any group
+        nets = torch_package().train_many(
+            self._build(plan.width), self.ids, self.lengths, self.y, self.task, run, jobs,
+            None, self.seed,
+        )  # fmt: skip
+        for net, h in zip(nets, heads, strict=True):
+            net.linear = h
+        return aside_if_cut_short(nets, plan, jobs, run) if self.encoder.step_aside else nets
+
+    def predict(self, nets: list[FittedNet], rows: list[np.ndarray]) -> list[np.ndarray]:
+        """Each network's output (blended) for its own rows."""
+        if any(net.module is None for net in nets):  # stepped aside: the heads alone
+            return [n.linear.predict(self.ngrams[r]) for n, r in zip(nets, rows, strict=True)]
+        device = self.setup["device"]
+        preds = torch_package().predict_many(nets, self.ids, self.lengths, rows, device=device)
+        return [
+            self.encoder._blend(net, pred, None if self.ngrams is None else self.ngrams[r])
+            for net, pred, r in zip(nets, preds, rows, strict=True)
+        ]
+
+    def probe(self, rows: np.ndarray, base: _plan.Plan) -> _plan.ColumnCost:
+        """What training costs here: the plan's fold networks, a few steps on ``rows``."""
+        jobs = [(rows, self.seed + k) for k in range(max(1, base.folds))]
+        train_s, predict_s = torch_package().probe(
+            self._build(base.width), self.ids, self.lengths, self.y, self.task, self.cfg, jobs
+        )
+        started = time.perf_counter()
+        fitted_head = self.head(rows)
+        head_s = time.perf_counter() - started
+        self.probed.append((rows, fitted_head))
+        return _plan.ColumnCost(
+            train_s, predict_s, np.asarray(self.lengths), head_s, len(rows), base.width
+        )
+
+    def guard(
+        self, nets: list[FittedNet], folds: list, oof: np.ndarray
+    ) -> tuple[list[FittedNet], np.ndarray]:
+        """The cross-fitted networks, or their heads alone if the blend did not pay."""
+        if not self.encoder.step_aside or self.ngrams is None:
+            return nets, oof
+        if any(net.module is None for net in nets):
+            return nets, oof
+        kept, out = guard_column(nets, folds, oof, self.ngrams, self.y, self.cfg.name)
+        self.guarded = kept is not nets  # a refit then trains no network either
+        return kept, out
