@@ -146,7 +146,7 @@ def part_plans(name: str, only: list[str] | None) -> list[dict]:
             continue
         with forced(plan[1:5]) as seen:
             started = time.perf_counter()
-            encoder = cnn(regression, **plan[5])
+            encoder = cnn(regression, step_aside=False, **plan[5])  # the plan's own score
             out = encoder.fit_transform(X, y)
             fit_s = time.perf_counter() - started
         value = score(encoder, out, y, regression)

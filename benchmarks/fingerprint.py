@@ -122,8 +122,10 @@ def main() -> None:
         return
     ref = json.loads((RESULTS / f"fingerprint_{args.compare}.json").read_text())
     ref_arrays = np.load(RESULTS / f"fingerprint_{args.compare}.npz")
-    print(f"\n| entry | same OOF | max abs diff OOF | max abs diff transform | score "
-          f"{args.compare} | score now | epochs {args.compare} | epochs now |")
+    print(
+        f"\n| entry | same OOF | max abs diff OOF | max abs diff transform | score "
+        f"{args.compare} | score now | epochs {args.compare} | epochs now |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for key, now in summary.items():
         if key not in ref:

@@ -101,8 +101,10 @@ FIT_PARAMS = """weight_decay : float, default=0.0
     step_aside : bool, default=True
         Let the networks give way to their n-gram models (the linear blend branch), so
         that a column's features are never worse than ``TfidfLinearEncoder``'s: when the
-        blend's out-of-fold loss (log-loss, or squared error) is not lower than the n-gram
-        models' alone on the same folds, when the budget planner finds no plan that fits
+        blend does not rank the rows better than the n-gram models alone, out of fold on the
+        same folds (ROC AUC, one-vs-rest for several classes; R² once linearly rescaled for
+        a continuous target: a tree reads a feature's order only), when the budget
+        planner finds no plan that fits
         ``max_time`` and trains enough, or when a deadline stops the networks under the
         planner's floor, the column's output is its n-gram models' alone (``plan_.aside``
         lists those columns; a refit then trains no network for them). Needs

@@ -10,7 +10,7 @@ The networks **step aside** -- the column's features become its n-gram models' a
 ``TfidfLinearEncoder`` gives them on the same folds -- in three cases: the planner found no
 plan that fits the budget and trains enough; a deadline stopped them under the planner's
 floor of row passes (:func:`aside_if_cut_short`); or, trained, their blend did not beat the
-n-gram models out of fold (:func:`guard_column`).
+n-gram models out of fold as a feature (:func:`guard_column`: AUC, or R²).
 """
 
 from __future__ import annotations
@@ -37,20 +37,33 @@ def torch_package() -> Any:
     return _torch
 
 
-def oof_loss(pred: np.ndarray, y: np.ndarray, task: str) -> float:
-    """Mean log-loss (classification) or squared error of out-of-fold predictions.
+def feature_score(pred: np.ndarray, y: np.ndarray, task: str) -> float:
+    """How well out-of-fold predictions rank the rows: what a downstream model can use.
+
+    Trees and boosting read a feature's order only, so calibration does not count: ROC AUC
+    (binary: of P(class 1); multiclass: the mean one-vs-rest AUC), or for a continuous
+    target the squared correlation (R² once linearly rescaled).
 
     Examples
     --------
-    >>> oof_loss(np.array([[0.5, 0.5], [0.1, 0.9]]), np.array([0, 1]), "classification")
-    0.39925...
-    >>> oof_loss(np.array([[1.0], [3.0]]), np.array([1.0, 1.0]), "regression")
-    2.0
+    >>> proba = np.array([[0.9, 0.1], [0.6, 0.4], [0.45, 0.55], [0.4, 0.6]])
+    >>> feature_score(proba, np.array([0, 0, 1, 1]), "classification")  # ranks all right
+    1.0
+    >>> estimate = np.array([[1.0], [2.0], [3.0], [5.0]])
+    >>> feature_score(estimate, 2 * estimate[:, 0], "regression")  # right once rescaled
+    1.0
     """
+    from sklearn.metrics import roc_auc_score
+
     if task == _input.REGRESSION:
-        return float(np.mean((pred[:, 0] - y) ** 2))
-    picked = pred[np.arange(len(y)), y.astype(np.int64)]
-    return float(-np.mean(np.log(np.clip(picked, 1e-12, 1.0))))
+        if np.std(pred[:, 0]) == 0 or np.std(y) == 0:
+            return 0.0
+        return float(np.corrcoef(pred[:, 0], y)[0, 1] ** 2)
+    classes = np.unique(y)
+    if len(classes) < 2:
+        return 0.5
+    scores = [roc_auc_score(y == k, pred[:, int(k)]) for k in classes if 0 < np.mean(y == k) < 1]
+    return float(np.mean(scores))
 
 
 def guard_column(
@@ -64,22 +77,23 @@ def guard_column(
     """The networks, or their n-gram heads alone where the blend did not beat them.
 
     The blend and the heads alone are both out of fold on every row (a fold's head and
-    network never saw its held-out rows), so their losses compare fairly; the column keeps
-    the blend only if its out-of-fold loss (log-loss, or squared error) is lower. Choosing
-    one of two out-of-fold outputs by their loss on the same rows is one bit of selection:
-    no row's feature comes from a model that saw it.
+    network never saw its held-out rows), so they compare fairly; the column keeps the
+    blend only if it scores higher as a feature (:func:`feature_score`: AUC, or R² once
+    rescaled). Choosing one of two out-of-fold outputs by their score on the same rows is
+    one bit of selection: no row's feature comes from a model that saw it.
     """
     heads = np.empty_like(oof)
     for net, (_, test) in zip(nets, folds, strict=True):
         heads[test] = net.linear.predict(ngrams[test])
     task = nets[0].task
-    blend, alone = oof_loss(oof, y, task), oof_loss(heads, y, task)
-    if blend < alone:
+    blend, alone = feature_score(oof, y, task), feature_score(heads, y, task)
+    if blend > alone:
         return nets, oof
     logger.warning(
-        "%s: the networks did not beat their n-gram models out of fold (loss %.4f against "
+        "%s: the networks did not beat their n-gram models out of fold (%s %.4f against "
         "%.4f alone): they step aside, the n-gram models alone give the features",
         name,
+        "R²" if task == _input.REGRESSION else "AUC",
         blend,
         alone,
     )
