@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from sklearn.metrics import roc_auc_score
 from conftest import FAST
+from sklearn.metrics import roc_auc_score
 
 from textcnn import TextCNNEncoder, TfidfLinearEncoder, _plan
 from textcnn._plan import ColumnCost, Plan, make_plan, predict_seconds
