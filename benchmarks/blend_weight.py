@@ -68,7 +68,7 @@ def run(dataset: str, cv: int, seed: int, check: bool) -> dict:
     classes = net.classes_
     row: dict = {"dataset": dataset, "rows": len(y), "cv": cv, "net_s": net_s, "lin_s": lin_s}
     if check:  # the identity: linear_blend=0.5 is the mix at 0.5
-        blended = TextCNNEncoder(linear_blend=0.5, cv=splitter, random_state=seed)
+        blended = TextCNNEncoder(linear_blend=0.5, cv=splitter, random_state=seed, step_aside=False)
         blended = blended.fit_transform(X, y)
         row["identity_max_abs_diff"] = float(np.abs(blended - (0.5 * plain + 0.5 * linear)).max())
     scores = {float(w): accuracy((1 - w) * plain + w * linear, y, classes) for w in GRID}

@@ -50,6 +50,8 @@ MODELS = (
     "cnn-plain",
     "cnn-windowed",
     "cnn-batch100",
+    "cnn-kim",
+    "cnn-50",
     "cnn-glove",
     "bigru",
     "bilstm",
@@ -59,7 +61,9 @@ MODELS = (
     "minilm-linear",
 )
 #: Not run by default (``--models``): the char-CNN, and the training variants of issue 22.
-DEFAULT_MODELS = tuple(m for m in MODELS if m not in ("char-cnn", "cnn-windowed", "cnn-batch100"))
+DEFAULT_MODELS = tuple(
+    m for m in MODELS if m not in ("char-cnn", "cnn-windowed", "cnn-batch100", "cnn-kim", "cnn-50")
+)
 #: The cheap peers the CNN (defaults) must beat: its margin is to the best of these.
 PEERS = ("tfidf-linear", "fasttext", "minilm-linear", "bigru")
 
@@ -72,7 +76,9 @@ def make_encoder(model: str, splitter, seed: int, regression: bool):
     blend); the RNNs and the char-CNN run without the blend, as the plain networks they are.
     Training variants (same defaults otherwise): ``cnn-windowed`` trains and predicts with
     the windowed product instead of in token space (the path before issue 22);
-    ``cnn-batch100`` trains on batches of 100 rows.
+    ``cnn-batch100`` trains on batches of 100 rows; ``cnn-kim`` is the recipe of the
+    defaults before issue 29 (constant learning rate 1e-3, batches of 50, up to 10 epochs);
+    ``cnn-50`` has 50 filters per width.
     """
     from textcnn import TextCNNEncoder, TextRNNEncoder
     from textcnn.cli import CHAR_CNN_PARAMS
@@ -92,6 +98,11 @@ def make_encoder(model: str, splitter, seed: int, regression: bool):
         return TextCNNEncoder(**common)
     if model == "cnn-batch100":
         return TextCNNEncoder(batch_size=100, **common)
+    if model == "cnn-kim":  # the defaults before issue 29: Kim's constant rate, up to 10 epochs
+        kim = dict(lr=1e-3, batch_size=50, max_epochs=10, lr_schedule="constant")
+        return TextCNNEncoder(**kim, **common)
+    if model == "cnn-50":  # the planner's first cut: 50 filters per width
+        return TextCNNEncoder(n_filters=50, **common)
     if model == "cnn-plain":
         return TextCNNEncoder(linear_blend=0.0, **common)
     if model == "cnn-glove":  # the defaults before MiniLM and the blend

@@ -363,7 +363,7 @@ def test_every_cut_of_the_planner_is_listed_and_a_cnn_that_steps_aside_is_kept(
         f.removeprefix("TextCNNEncoder: ") for f in fitted.fallbacks_[: len(cnn.plan_.cuts)]
     ] == list(cnn.plan_.cuts)
     if cost < 1:  # cheaper plan: fewer epochs than the 4 asked for
-        assert cnn.plan_.train and cnn.plan_.cuts[0].startswith("epochs 4 -> ")
+        assert cnn.plan_.train and cnn.plan_.cuts[0].startswith("training 4 -> ")
     else:
         assert not cnn.plan_.train and cnn.plan_.aside == ("review",)
         assert fitted.fallbacks_[-1].startswith(

@@ -7,23 +7,23 @@ heads and the out-of-fold predictions. When the prediction exceeds the time left
 is made cheaper in this order (:data:`DEGRADE_ORDER`), each step only as far as needed:
 
 1. **narrower networks** (the CNN's filters per width halved, down to :data:`MIN_WIDTH`);
-2. **fewer epochs** (the learning-rate schedule spans the planned epochs, so a shorter
-   plan still warms up and decays);
-3. **a row sample per epoch** (each network trains on a random share of its rows, drawn
-   anew each epoch);
-4. **fewer folds** (an integer ``cv`` only: down to 2; each network trains on a smaller
+2. **less training**: fewer passes over the rows, in twentieths of an epoch -- 2 epochs
+   become 2 epochs on 80 % of the rows each (a row sample drawn anew each epoch), then 1
+   epoch on all rows, ...; the learning-rate schedule spans what is planned, so a shorter
+   plan still warms up and decays;
+3. **fewer folds** (an integer ``cv`` only: down to 2; each network trains on a smaller
    share of the rows, and there are fewer of them) -- the out-of-fold contract holds;
-5. **shorter training texts** (the first tokens of each row, halving, not below the
+4. **shorter training texts** (the first tokens of each row, halving, not below the
    median row); predictions still read whole texts.
 
-Steps 2-4 stop where a network would pass over fewer rows than :func:`min_passes` (about
+Steps 2-3 stop where a network would pass over fewer rows than :func:`min_passes` (about
 half the rows ``max_epochs="auto"`` plans for): below that, measured on MR, airline tweets
 and wine reviews, the network blended with its n-gram model scored *under* the n-gram model
 alone. If even the cheapest plan does not fit, the networks **step aside**: each column's
 output is its n-gram linear model's alone (the same as ``TfidfLinearEncoder``'s, on the same
 folds). The order and the floors come from ``benchmarks/budget.py``
-(docs/benchmarks/speed.md): at equal cost, halving the filters lost least, then fewer
-epochs, then a row sample; fewer folds lost most.
+(docs/benchmarks/speed.md): at equal cost, halving the filters lost least, then less
+training (fewer epochs and a row sample scored alike at equal passes); fewer folds lost most.
 
 Everything here is arithmetic on measured costs, so the tests drive it with made-up
 probes (a fake clock).
@@ -31,12 +31,13 @@ probes (a fake clock).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 #: The order in which a plan that does not fit is made cheaper.
-DEGRADE_ORDER = ("width", "epochs", "sample", "folds", "max_length")
+DEGRADE_ORDER = ("width", "training", "folds", "max_length")
 #: The narrowest network (filters per width) a plan trains.
 MIN_WIDTH = 25
 #: Share of a step's cost that does not shrink with the width (lookups, the optimiser on
@@ -189,7 +190,7 @@ class Plan:
         if not self.train:
             return (
                 "step aside (n-gram features only): the cheapest plan needs "
-                f"{self.predicted_s:.0f} s of {self.budget_s:.0f} s"
+                f"{self.predicted_s:.0f} s of {max(0.0, self.budget_s):.0f} s"
             )
         text = (
             f"train {self.folds} folds x {self.epochs} epoch{'s' if self.epochs > 1 else ''} "
@@ -200,7 +201,7 @@ class Plan:
         if self.max_length is not None:
             text += f", texts cut at {self.max_length} tokens"
         if self.predicted_s is not None and self.budget_s is not None:
-            text += f"; predicted {self.predicted_s:.0f} s of {self.budget_s:.0f} s"
+            text += f"; predicted {self.predicted_s:.0f} s of {max(0.0, self.budget_s):.0f} s"
         return text
 
 
@@ -282,7 +283,7 @@ def make_plan(
         Fewest folds (``base.folds`` when ``cv`` is a splitter, which cannot change).
     least : float, default=0.0
         The fewest rows a network may pass over (:func:`min_passes`); a plan that
-        already trains less than that is not cut in epochs, sample or folds.
+        already trains less than that is not cut in training or folds.
 
     Returns
     -------
@@ -300,7 +301,7 @@ def make_plan(
     >>> make_plan(Plan(5, 4), 8.0, cost, 100, 0.0, False).describe()
     'train 5 folds x 2 epochs on all rows; predicted 8 s of 8 s'
     >>> make_plan(Plan(5, 4), 2.0, cost, 100, 0.0, False).cuts
-    ('epochs 4 -> 1', 'row sample 100% -> 50% per epoch')
+    ('training 4 -> 0.5 epochs (1 epoch on 50% of the rows)',)
     >>> make_plan(Plan(5, 4), 0.1, cost, 100, 0.0, False).describe()
     'train 2 folds x 1 epoch on 5% of the rows per epoch; predicted 0 s of 0 s'
 
@@ -350,10 +351,12 @@ def _candidates(step: str, plan: Plan, costs: list[ColumnCost], min_folds: int) 
         if plan.width > MIN_WIDTH and (not widths or widths[-1] > MIN_WIDTH):
             widths.append(MIN_WIDTH)
         return [replace(plan, width=w) for w in widths]
-    if step == "epochs":
-        return [replace(plan, epochs=e) for e in range(plan.epochs - 1, 0, -1)]
-    if step == "sample":
-        return [replace(plan, sample=s / 20) for s in range(int(plan.sample * 20) - 1, 0, -1)]
+    if step == "training":  # epochs x sample, in twentieths of an epoch
+        planned = []
+        for twentieths in range(round(plan.epochs * plan.sample * 20) - 1, 0, -1):
+            epochs = math.ceil(twentieths / 20)
+            planned.append(replace(plan, epochs=epochs, sample=twentieths / (20 * epochs)))
+        return planned
     if step == "folds":
         return [replace(plan, folds=k) for k in range(plan.folds - 1, min_folds - 1, -1)]
     lengths = np.concatenate([c.lengths for c in costs]) if costs else np.zeros(0)
@@ -370,13 +373,18 @@ def _candidates(step: str, plan: Plan, costs: list[ColumnCost], min_folds: int) 
     return [replace(plan, max_length=c) for c in cuts]
 
 
+def _passes(plan: Plan) -> str:
+    return f"{plan.epochs * plan.sample:.3g}"
+
+
 def _describe_cut(step: str, before: Plan, after: Plan) -> str:
     if step == "width":
         return f"filters per width {before.width} -> {after.width}"
-    if step == "epochs":
-        return f"epochs {before.epochs} -> {after.epochs}"
-    if step == "sample":
-        return f"row sample {before.sample:.0%} -> {after.sample:.0%} per epoch"
+    if step == "training":
+        done = f"{after.epochs} epoch{'s' if after.epochs > 1 else ''}"
+        if after.sample < 1:
+            done += f" on {after.sample:.0%} of the rows"
+        return f"training {before.epochs * before.sample:.3g} -> {_passes(after)} epochs ({done})"
     if step == "folds":
         return f"folds {before.folds} -> {after.folds}"
-    return f"training texts cut at {after.max_length} tokens"
+    return f"texts cut at {after.max_length} tokens for training"
