@@ -343,7 +343,7 @@ def chart(rows: list[dict], path: Path) -> None:
     ncols = 4
     nrows = -(-len(names) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 3.0 * nrows), squeeze=False)
-    colors = dict(zip(MODELS, plt.cm.tab10.colors, strict=False))  # 8 models, 10 colours
+    colors = dict(zip(MODELS, plt.cm.tab20.colors, strict=False))  # up to 20 models
     for ax, name in zip(axes.flat, names, strict=False):
         for r in (r for r in ok if r["dataset"] == name):
             ax.errorbar(
