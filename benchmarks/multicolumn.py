@@ -84,7 +84,6 @@ def text_features(config, train, test, y, groups, columns, seed):
 
 
 def run_fold(config, frame, columns, groups, train_rows, test_rows, seed) -> dict:
-    import pandas as pd
     from sklearn.ensemble import HistGradientBoostingRegressor
     from sklearn.metrics import r2_score
 
@@ -94,9 +93,14 @@ def run_fold(config, frame, columns, groups, train_rows, test_rows, seed) -> dic
     text_s = 0.0
     if config != "numeric only":
         for c in CATEGORIES:  # codes learned on the training rows only
-            codes = {v: i for i, v in enumerate(pd.unique(train[c]))}
-            X_train[c] = train[c].map(codes).astype(float)
-            X_test[c] = test[c].map(codes).astype(float)  # unseen: NaN
+            # HGB takes at most 255 categories: the 254 most frequent, the rest one code
+            top = train[c].value_counts().index[:254]
+            codes = {v: i for i, v in enumerate(top)}
+            rest = train[c].where(train[c].isin(top))
+            X_train[c] = rest.map(codes).fillna(254).astype(float)
+            known = test[c].isin(set(train[c]))
+            X_test[c] = test[c].map(codes).where(~known | test[c].isin(top), 254).astype(float)
+            # unseen in training: NaN
     if config in ("tfidf per column", "cnn per column", "cnn shared"):
         oof, new, text_s = text_features(config, train, test, y, groups[train_rows], columns, seed)
         for j, c in enumerate(columns):

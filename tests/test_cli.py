@@ -245,9 +245,11 @@ def test_damaged_model_file_is_refused(fitted, train_csv, tmp_path):
 
 
 def test_demo_prints_oof_accuracy():
-    out = run("demo", "--cv", "2", "--max-length", "30", "--max-epochs", "2", "-q")
+    args = ["--cv", "2", "--max-length", "30", "--max-epochs", "2", "-q", "--no-step-aside"]
+    out = run("demo", *args)
     assert out.returncode == 0, out.stderr
     assert "2225 articles, 5 classes" in out.stdout
+    assert "stepped aside" not in out.stdout  # the networks' own features, as asked
     assert "text__textcnn_business" in out.stdout
     accuracy = float(re.search(r"OOF accuracy ([0-9.]+)", out.stdout).group(1))
     assert 0.85 < accuracy <= 1.0

@@ -272,3 +272,51 @@ def test_the_guard_keeps_a_blend_that_beats_its_heads():
     aside, heads = guard_column(nets, folds, bad, ngrams, y, "column 'x'")
     assert all(n.module is None for n in aside)
     np.testing.assert_allclose(heads, 0.5)
+
+
+def test_less_training_counts_down_in_twentieths_without_listing_every_plan():
+    steps = _plan._candidates("training", Plan(5, 2), COST, 2)
+    got = [(p.epochs, round(p.sample, 4)) for p in steps]
+    assert got[:2] == [(2, 0.975), (2, 0.95)] and got[19] == (1, 1.0) and got[-1] == (1, 0.05)
+    assert len(got) == 39
+    huge = _plan._candidates("training", Plan(5, 100_000), COST, 2)  # on demand: 2M plans
+    assert len(huge) == 1_999_999 and (huge[0].epochs, huge[-1].sample) == (100_000, 0.05)
+    with pytest.raises(IndexError):
+        huge[len(huge)]
+    # the searches over it pick what a scan of a short plan's list picks
+    for budget in (3.0, 1.0, 0.3):
+        a, b = plan_for(budget, base=Plan(5, 100_000)), plan_for(budget, base=Plan(5, 4))
+        assert (a.folds, a.epochs, a.sample, a.train) == (b.folds, b.epochs, b.sample, b.train)
+
+
+def test_a_group_behind_its_plan_follows_the_clock_to_the_deadline(monkeypatch):
+    """Slower than planned, the one-cycle rate decays by the time left, not the steps left."""
+    from types import SimpleNamespace
+
+    from textcnn._torch import clock as clock_module
+    from textcnn._torch.optim import lr_factor
+
+    now = [1000.0]
+    monkeypatch.setattr(clock_module, "time", SimpleNamespace(time=lambda: now[0]))
+    clock = clock_module.Clock(SimpleNamespace(deadline=1100.0, name="c", progress=False), 4)
+    clock.start_epoch()
+    now[0] += 0.5
+    clock.step(1, 5, 100, 3)  # 0.1 s a step: 4 epochs of 100 steps end at 1040
+    now[0] += 9.5
+    clock.end_epoch(1)
+    assert not clock.behind and clock.room_for_epoch()
+    clock.start_epoch()
+    now[0] += 5.0
+    clock.step(2, 5, 100, 3)  # now 1 s a step: the plan would end at 1310
+    assert clock.behind and clock.time_progress() == pytest.approx(0.15)
+    now[0] = 1099.0  # near the deadline the rate is near 0, whatever the steps say
+    assert lr_factor("onecycle", max(0.3, clock.time_progress()), 0.1) == pytest.approx(
+        0.011, abs=1e-3
+    )
+    # without a deadline nothing is ever behind
+    free = clock_module.Clock(SimpleNamespace(deadline=None, name="c", progress=False), 4)
+    free.start_epoch()
+    now[0] += 100.0
+    free.step(1, 5, 100, 3)
+    free.end_epoch(1)
+    assert not free.behind and free.time_progress() == 0.0

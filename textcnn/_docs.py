@@ -90,9 +90,11 @@ FIT_PARAMS = """weight_decay : float, default=0.0
         Seconds the fit may take (``fit`` / ``fit_transform``; None: no limit). The
         **budget planner** (:mod:`textcnn._plan`) times a few real training steps per
         column after tokenising, predicts the whole fit and, when it would not fit,
-        trains less in this order, each only as far as needed: fewer epochs, fewer folds
-        (an integer ``cv`` only; down to 2), a row sample per epoch (down to 25%),
-        shorter training texts (down to 32 tokens). If even that does not fit, the
+        makes it cheaper in this order, each only as far as needed: narrower networks (the
+        CNN's filters per width halved, down to 25), less training (in twentieths of an
+        epoch: fewer epochs, a row sample per epoch), fewer folds (an integer ``cv``
+        only; down to 2), shorter training texts (not below the median row) -- never
+        under a floor of row passes per network. If even that does not fit, the
         networks **step aside**: each column's features are its n-gram model's alone
         (the linear blend branch, as ``TfidfLinearEncoder`` gives them). The plan is
         logged in one line (a WARNING when it cut anything) and kept in ``plan_``. As a

@@ -32,6 +32,7 @@ probes (a fake clock).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -325,21 +326,60 @@ def make_plan(
     for step in DEGRADE_ORDER:
         if seconds <= budget:
             return replace(plan, predicted_s=seconds, budget_s=budget_s, cuts=tuple(cuts))
-        tried = [
-            p
-            for p in _candidates(step, plan, costs, min_folds)
-            if step in ("width", "max_length") or passes(p, n_rows, validation_fraction) >= floor
-        ]
-        if not tried:
+        # candidates run from mildest to cheapest: their cost and their row passes fall
+        # along the list, so both searches are bisections (max_epochs=100_000 makes
+        # two million candidates of less training)
+        tried = _candidates(step, plan, costs, min_folds)
+        n = len(tried)
+        if step in ("training", "folds"):  # those above the floor of row passes
+            n = _first(lambda i, t=tried: passes(t[i], n_rows, validation_fraction) < floor, n)
+        if not n:
             continue
-        chosen = next((p for p in tried if predict_seconds(p, **args) <= budget), tried[-1])
+        fits = _first(lambda i, t=tried: predict_seconds(t[i], **args) <= budget, n)
+        chosen = tried[min(fits, n - 1)]
         cuts.append(_describe_cut(step, plan, chosen))
         plan, seconds = chosen, predict_seconds(chosen, **args)
     done = replace(plan, predicted_s=seconds, budget_s=budget_s, cuts=tuple(cuts))
     return done if seconds <= budget else replace(done, train=False)
 
 
-def _candidates(step: str, plan: Plan, costs: list[ColumnCost], min_folds: int) -> list[Plan]:
+def _first(condition: Callable[[int], bool], n: int) -> int:
+    """The first ``i < n`` where ``condition(i)`` holds (and so for every later ``i``), else n."""
+    low, high = 0, n
+    while low < high:
+        middle = (low + high) // 2
+        if condition(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+class _LessTraining(Sequence):
+    """Plans of less training than ``plan``, one twentieth of an epoch less each, built on demand.
+
+    Item ``i`` trains ``T - 1 - i`` twentieths of an epoch, ``T`` being the plan's: as
+    ``ceil(t / 20)`` epochs on ``t / (20 * epochs)`` of the rows each.
+    """
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.total = round(plan.epochs * plan.sample * 20)
+
+    def __len__(self) -> int:
+        return max(0, self.total - 1)
+
+    def __getitem__(self, i: int) -> Plan:  # type: ignore[override]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        twentieths = self.total - 1 - i
+        epochs = math.ceil(twentieths / 20)
+        return replace(self.plan, epochs=epochs, sample=twentieths / (20 * epochs))
+
+
+def _candidates(step: str, plan: Plan, costs: list[ColumnCost], min_folds: int) -> Sequence[Plan]:
     """Cheaper variants of ``plan`` by one kind of cut, mildest first."""
     if step == "width":
         if plan.width is None:
@@ -352,11 +392,7 @@ def _candidates(step: str, plan: Plan, costs: list[ColumnCost], min_folds: int) 
             widths.append(MIN_WIDTH)
         return [replace(plan, width=w) for w in widths]
     if step == "training":  # epochs x sample, in twentieths of an epoch
-        planned = []
-        for twentieths in range(round(plan.epochs * plan.sample * 20) - 1, 0, -1):
-            epochs = math.ceil(twentieths / 20)
-            planned.append(replace(plan, epochs=epochs, sample=twentieths / (20 * epochs)))
-        return planned
+        return _LessTraining(plan)
     if step == "folds":
         return [replace(plan, folds=k) for k in range(plan.folds - 1, min_folds - 1, -1)]
     lengths = np.concatenate([c.lengths for c in costs]) if costs else np.zeros(0)

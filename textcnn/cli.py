@@ -298,6 +298,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         max_length=args.max_length,
         max_epochs=args.max_epochs or "auto",
         random_state=args.seed,
+        step_aside=args.step_aside,
         verbose=not args.quiet,  # bars on a terminal, progress lines elsewhere
     )
     start = time.perf_counter()
@@ -312,6 +313,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"coverage {enc.embedding_coverage_.get('text', float('nan')):.1%})\n"
     )
     out.write(features.head().round(3).to_string() + "\n")
+    if enc.plan_.aside:
+        out.write(
+            "The networks stepped aside: out of fold they did not rank the articles better "
+            "than their n-gram model alone, so these are the n-gram model's features "
+            "(TfidfLinearEncoder's); `textcnn demo --no-step-aside` shows the networks'.\n"
+        )
     out.write(
         f"OOF accuracy {accuracy_score(frame['category'], pred):.4f}  "
         f"OOF log-loss {log_loss(frame['category'], proba, labels=enc.classes_):.4f}  "
@@ -440,6 +447,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--max-length", type=int, default=200, help="tokens per article")
     demo.add_argument("--max-epochs", type=int, default=None, help="epochs (default: auto)")
     demo.add_argument("--seed", type=int, default=0, help="random seed")
+    demo.add_argument(
+        "--step-aside",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="let the networks give way to their n-gram model where they do not beat it "
+        "out of fold (default: yes, as the encoder)",
+    )
     demo.set_defaults(func=cmd_demo)
     return parser
 

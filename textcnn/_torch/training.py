@@ -256,6 +256,8 @@ def train_epoch(
         mine = [(running[j], subsets[j][pos]) for j, pos in step]
         for j, _ in step:
             progress = (order[-1] - 1 + (taken[j] + 0.5) / steps_of[j]) / clock.n_epochs
+            if clock.behind:  # decay to 0 at the deadline (see clock.py)
+                progress = max(progress, clock.time_progress())
             optimizer.lr_factors[running[j]] = lr_factor(cfg.schedule, progress, cfg.warmup)
             taken[j] += 1
         total += train_step(group, optimizer, data, members, mine, generators, cfg)
@@ -325,7 +327,8 @@ def fit_loop(
         disable=None if cfg.progress else True,  # None: off when not a TTY
     )
     for epoch in bar:
-        if not clock.room_for_epoch():
+        # behind the plan, the rate follows the clock: train on until the deadline
+        if not clock.room_for_epoch() and not (clock.behind and not clock.out_of_time()):
             logger.warning(
                 "%s: max_time: no room for epoch %d of %d, stopped", cfg.name, epoch, n_epochs
             )
@@ -340,7 +343,7 @@ def fit_loop(
         for k in running:
             members[k].epochs_trained += done
         running = validation_step(group, data, members, running, epoch, cfg)
-        clock.end_epoch()
+        clock.end_epoch(epoch)
         bar.set_postfix(running=len(running))
         if done < 1.0:
             logger.warning(
