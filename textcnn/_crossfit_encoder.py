@@ -11,6 +11,7 @@ succeeded: a fit that fails leaves a fitted encoder as it was.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from numbers import Integral
@@ -25,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _crossfit, _docs, _input
 
 _MAX_SEED = 2**31 - 1
+logger = logging.getLogger(__name__)
 
 
 class ColumnLearner(NamedTuple):
@@ -58,6 +60,7 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         "cv": ["cv_object"],
         "refit": ["boolean"],
         "target_type": [StrOptions(set(_input.TARGET_TYPES))],
+        "empty_text": [StrOptions({"prior", "nan"})],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -143,6 +146,7 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
             else:
                 setattr(self, key, values)
         self.models_ = models
+        self.empty_value_ = _empty_value(target, self.empty_text)
 
     # ------------------------------------------------------------------ fitting
     def _compute_context(self) -> contextlib.AbstractContextManager:
@@ -194,7 +198,12 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
             )
             models, blocks = self._fit_columns(learners, n, target, folds, column_seeds)
         self._set_fitted(target, learners, models, plan)
-        return np.hstack(blocks) if oof else None
+        if not oof:
+            return None
+        blocks = [block.astype(np.float64) for block in blocks]  # as transform's
+        for block, blank in zip(blocks, _blank_rows(names, columns), strict=True):
+            block[blank] = self.empty_value_
+        return np.hstack(blocks)
 
     def _fit_columns(
         self,
@@ -306,7 +315,12 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
                 _output_columns(self._predict_column(c, t), self.target_type_)
                 for c, t in enumerate(columns)
             ]
-        return np.hstack(blocks).astype(np.float64)
+        blocks = [block.astype(np.float64) for block in blocks]
+        value = getattr(self, "empty_value_", None)  # None: fitted before the rule
+        if value is not None:
+            for block, blank in zip(blocks, _blank_rows(None, columns), strict=True):
+                block[blank] = value
+        return np.hstack(blocks)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Output column names, e.g. ``review__textcnn_pos``.
@@ -354,3 +368,36 @@ def _output_columns(pred: np.ndarray, target_type: str) -> np.ndarray:
     if target_type == "binary":
         return pred[:, 1:2]
     return pred
+
+
+def _blank_rows(names: list[str] | None, columns: list[list[str]]) -> list[np.ndarray]:
+    """Per column, which rows are blank (empty or whitespace only); logs their count at fit."""
+    blanks = [np.fromiter((not t.strip() for t in texts), bool, len(texts)) for texts in columns]
+    for name, blank in zip(names or (), blanks, strict=False):
+        if blank.any():
+            logger.info(
+                "text column %r: %d of %d rows are blank; they get one value (empty_text)",
+                name,
+                int(blank.sum()),
+                len(blank),
+            )
+    return blanks
+
+
+def _empty_value(target: _input.Target, rule: str) -> np.ndarray:
+    """The output row of a blank text: the target's prior (class shares or mean), or NaN.
+
+    Examples
+    --------
+    >>> codes, labels = np.array([0, 1, 1, 1]), np.array(["a", "b"])
+    >>> t = _input.Target(codes, _input.CLASSIFICATION, "binary", labels)
+    >>> _empty_value(t, "prior").tolist(), _empty_value(t, "nan").tolist()
+    ([0.75], [nan])
+    """
+    if target.classes is None:
+        prior = np.array([float(np.mean(target.values))])
+    else:
+        counts = np.bincount(target.values, minlength=len(target.classes))
+        prior = counts / counts.sum()
+    value = _output_columns(prior[None, :], target.target_type)[0].astype(np.float64)
+    return np.full_like(value, np.nan) if rule == "nan" else value

@@ -21,7 +21,18 @@ CONTRACT = """``fit_transform`` returns **out-of-fold** predictions (the cross-f
     on the corpus) see only the texts and are fitted once on all training rows;
     everything that uses the target (training, early stopping, target scaling) happens
     inside each fold.
-    Missing texts (NaN/None) become the empty string; other non-str values ``str(v)``."""
+    Missing texts (NaN/None) are read as empty, other non-str values as ``str(v)``; every
+    blank text gets one output value, in both (``empty_text``)."""
+
+EMPTY_TEXT_PARAM = """empty_text : {"prior", "nan"}, default="prior"
+        What a blank text (missing, empty or whitespace only) gets, one value in
+        ``fit_transform`` and ``transform`` alike: ``"prior"``, the training target's
+        class shares (or its mean); ``"nan"``, missing values, for models that handle
+        them (HistGradientBoosting, LightGBM, XGBoost, AutoGluon). A model's own output
+        for an empty text differs from fold to fold, so without one value new blank rows
+        would get a value no training row has, and a tree that split between the folds'
+        values would send them all one way. The prior is one value for every blank row,
+        so it tells a downstream model only that the text is blank.""".rstrip()
 
 NETWORK_PARAMS = """linear_blend : float, default=0.5
         Weight of an n-gram linear model in the output: each network (fold or refit)
@@ -61,6 +72,7 @@ NETWORK_PARAMS = """linear_blend : float, default=0.5
         ``transform`` with one network trained on all rows instead of the fold average.
     target_type : {"auto", "binary", "multiclass", "continuous"}, default="auto"
         As in ``TargetEncoder``; integer targets are taken as classes under ``"auto"``.
+    {empty_text_param}
 """.rstrip()
 
 FIT_PARAMS = """weight_decay : float, default=0.0
@@ -144,6 +156,9 @@ FIT_PARAMS = """weight_decay : float, default=0.0
         Per column, the blend branch's vectorizer (None without one).
     models_ : list of list
         Per column, the fold networks (or the refit one).
+    empty_value_ : ndarray
+        What a blank text gets in each of its column's outputs (``empty_text``): the
+        target's prior, or NaN.
     epochs_trained_ : dict of str to list of float
         Per column, the epochs each network trained (a fraction where ``max_time`` cut
         an epoch short; 0 where the networks stepped aside). Set by ``fit``; not stored
@@ -161,6 +176,7 @@ BLOCKS = {
     "{contract}": CONTRACT,
     "{network_params}": NETWORK_PARAMS,
     "{fit_params}": FIT_PARAMS,
+    "{empty_text_param}": EMPTY_TEXT_PARAM,  # inside {network_params}: after it
 }
 
 

@@ -106,6 +106,7 @@ class TextCNNEncoder(_NeuralEncoder):
         cv: Any = 5,
         refit: bool = False,
         target_type: str = "auto",
+        empty_text: str = "prior",
         max_epochs: int | str = "auto",
         batch_size: int | str = "auto",
         lr: float | str = "auto",
@@ -137,6 +138,7 @@ class TextCNNEncoder(_NeuralEncoder):
         self.cv = cv
         self.refit = refit
         self.target_type = target_type
+        self.empty_text = empty_text
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -334,6 +336,7 @@ class TextRNNEncoder(_NeuralEncoder):
         cv: Any = 5,
         refit: bool = False,
         target_type: str = "auto",
+        empty_text: str = "prior",
         max_epochs: int | str = 10,
         batch_size: int | str = 50,
         lr: float | str = 1e-3,
@@ -367,6 +370,7 @@ class TextRNNEncoder(_NeuralEncoder):
         self.cv = cv
         self.refit = refit
         self.target_type = target_type
+        self.empty_text = empty_text
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr

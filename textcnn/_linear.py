@@ -55,6 +55,7 @@ class TfidfLinearEncoder(_CrossFitEncoder):
         ``transform`` with one model fitted on all rows instead of the fold average.
     target_type : {"auto", "binary", "multiclass", "continuous"}, default="auto"
         As in ``TargetEncoder``.
+    {empty_text_param}
     n_jobs : int or None, default=None
         Folds fitted at once through joblib.
     random_state : int, RandomState or None, default=None
@@ -71,6 +72,9 @@ class TfidfLinearEncoder(_CrossFitEncoder):
     models_ : list of list of sklearn.pipeline.Pipeline
         Per column, the fold models (or the refit one): the column's shared TF-IDF,
         then the fold's linear model.
+    empty_value_ : ndarray
+        What a blank text gets in each of its column's outputs (``empty_text``): the
+        target's prior, or NaN.
 
     Examples
     --------
@@ -114,6 +118,7 @@ class TfidfLinearEncoder(_CrossFitEncoder):
         cv: Any = 5,
         refit: bool = False,
         target_type: str = "auto",
+        empty_text: str = "prior",
         n_jobs: int | None = None,
         random_state: Any = None,
         verbose: bool | int = False,
@@ -129,6 +134,7 @@ class TfidfLinearEncoder(_CrossFitEncoder):
         self.cv = cv
         self.refit = refit
         self.target_type = target_type
+        self.empty_text = empty_text
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose

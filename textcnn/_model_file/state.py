@@ -166,6 +166,7 @@ def encoder_state(encoder: Any) -> dict[str, Any]:
         "networks": networks,
         "vocabularies": encoder.vocabularies_,
         "ngrams": ngrams,
+        "empty_value": _empty_to_file(getattr(encoder, "empty_value_", None)),
     }
     output_config = {
         k: v
@@ -247,7 +248,18 @@ def encoder_from_state(cls: type, state: dict[str, Any]) -> Any:
     encoder.vocabularies_ = fitted["vocabularies"]
     encoder.ngram_vectorizers_ = vectorizers
     encoder.models_ = models
+    if fitted.get("empty_value") is not None:  # files before the rule: the models' value
+        encoder.empty_value_ = np.array(
+            [np.nan if v is None else v for v in fitted["empty_value"]], dtype=np.float64
+        )
     return encoder
+
+
+def _empty_to_file(value: np.ndarray | None) -> list[float | None] | None:
+    """The blank texts' output row as JSON (NaN as null), or None where there is none."""
+    if value is None:
+        return None
+    return [None if np.isnan(v) else float(v) for v in value]
 
 
 def save(
