@@ -348,6 +348,7 @@ NAMED = {  # string parameters: a value other than the default, and what it pars
     "level": ("char", "char"),
     "target_type": ("continuous", "continuous"),
     "device": ("cpu", "cpu"),
+    "empty_text": ("nan", "nan"),
 }
 
 
