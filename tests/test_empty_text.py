@@ -142,3 +142,40 @@ def test_the_autogluon_plugin_gives_blank_rows_one_value():
     np.testing.assert_allclose(feature[blank], np.mean(y), rtol=1e-6)  # float32 features
     new = generator.transform(pd.DataFrame({"note": ["", None, "good film"]}))
     assert new["note__tfidf_1"].iloc[0] == new["note__tfidf_1"].iloc[1] == feature[blank][0]
+
+
+def test_the_plugin_drops_a_text_column_blank_in_every_row_and_keeps_the_others(caplog):
+    """Issue 32: one all-empty column used to fail every encoder, so no text features at all."""
+    pytest.importorskip("autogluon.tabular", reason="the autogluon extra is not installed")
+    from textcnn.autogluon import TextCNNFeatureGenerator
+
+    X, y, _ = sparse_table("binary")
+    X = X.assign(empty=[None, "", "  "] * (len(X) // 3))
+    generator = TextCNNFeatureGenerator(
+        text_columns=["title", "empty"], encoders=[TfidfLinearEncoder(cv=3)], post_generators=[]
+    )
+    with caplog.at_level("WARNING", logger="textcnn"):
+        out = generator.fit_transform(X[["title", "empty"]], pd.Series(y), problem_type="binary")
+    assert generator.text_columns_ == ["title"]
+    assert generator.text_features_ == ["title__tfidf_1"] and "title__tfidf_1" in out
+    assert generator.fallbacks_ == ["text column(s) ['empty'] blank in every labelled row: dropped"]
+    assert any("['empty'] blank in every labelled row" in r.getMessage() for r in caplog.records)
+    with pytest.raises(ValueError, match="text column 'empty' is empty in every row"):
+        TfidfLinearEncoder(cv=3).fit(X[["title", "empty"]], y)  # an encoder: a clear error
+
+
+def test_texts_cut_at_max_length_are_counted_once_per_column(caplog):
+    X, y, _ = sparse_table("binary")
+    X = X.assign(note=[" ".join(["good"] * (3 + i % 7)) for i in range(len(X))])
+    with caplog.at_level("INFO", logger="textcnn"):
+        ENCODERS["cnn"](max_length=6).fit(X, y)
+    lines = [r.getMessage() for r in caplog.records if "longer than max_length" in r.getMessage()]
+    n_long = sum(3 + i % 7 > 6 for i in range(len(X)))
+    assert len(lines) == 2 and [line.split(":")[0] for line in lines] == [
+        "column 'note'",
+        "column 'title'",
+    ]  # one line per column, in column order
+    assert lines[0] == (
+        f"column 'note': {n_long} of {len(X)} texts are longer than max_length=6 tokens: the "
+        "networks read their first 6 (the longest has 9)"
+    )

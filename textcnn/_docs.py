@@ -59,7 +59,8 @@ NETWORK_PARAMS = """linear_blend : float, default=0.5
         Tokens are words (and punctuation) or characters. At ``"char"`` level the
         embeddings are random and trained (word vectors do not apply).
     max_length : int or None, default=400
-        Tokens kept per text (the first ones).
+        Tokens the networks read per text (the first ones; the n-gram branch reads the
+        whole text). A fit logs per column how many texts were longer (INFO).
     min_count : int, default=1
         Tokens rarer than this in the training texts map to the unknown id.
     lowercase : bool, default=True

@@ -326,6 +326,13 @@ class _NeuralEncoder(_CrossFitEncoder):
                 "column %r: %d words, embedding coverage %.1f%%", name, len(itos), 100 * coverage
             )
         ids, lengths = _text.encode(docs, itos, self.max_length)  # once, for every fold
+        cut = sum(len(doc) > self.max_length for doc in docs) if self.max_length else 0
+        if cut:  # the networks read the first tokens only (the n-gram branch reads all)
+            logger.info(
+                "column %r: %d of %d texts are longer than max_length=%d tokens: the networks "
+                "read their first %d (the longest has %d)",
+                name, cut, len(docs), self.max_length, self.max_length, max(map(len, docs)),
+            )  # fmt: skip
         vectorizer, ngrams = self._fit_ngrams(name, texts)
         dim = self.embedding_dim if matrix is None else matrix.shape[1]
         cfg = replace(self._train_config(setup["device"], task), name=f"column {name!r}")

@@ -43,6 +43,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from . import _input
+
 try:
     from autogluon.common.features.types import S_TEXT
     from autogluon.features.generators import (
@@ -265,6 +267,13 @@ class TextCNNFeatureGenerator(AbstractFeatureGenerator):
         if not labelled.any():
             raise ValueError("every label is missing: the text features need labelled rows")
         target_type = self._target_type(kwargs.get("problem_type"))
+        blank = [c for c in self.text_columns_ if not _has_text(X.loc[labelled, c])]
+        if blank:  # an encoder would refuse the column, and every column with it
+            self.fallbacks_.append(f"text column(s) {blank} blank in every labelled row: dropped")
+            logger.warning("%s: %s", type(self).__name__, self.fallbacks_[-1])
+            self.text_columns_ = [c for c in self.text_columns_ if c not in blank]
+            if not self.text_columns_:
+                return X, special
         texts = X[self.text_columns_]
         self.time_budget_ = self._budget(kwargs.get("time_limit"))
         start = time.perf_counter()
@@ -349,7 +358,6 @@ class TextCNNFeatureGenerator(AbstractFeatureGenerator):
         The n-gram encoders (no ``max_time``) fit first; the neural ones get the budget
         left as ``max_time``. Returns (encoder, block) pairs in the templates' order.
         """
-        self.fallbacks_ = []
         templates = [self._prepared(t, target_type) for t in self._encoder_templates()]
         neural = [i for i, e in enumerate(templates) if "max_time" in e.get_params()]
         order = [i for i in range(len(templates)) if i not in neural] + neural
@@ -448,3 +456,8 @@ class TextCNNFeatureGenerator(AbstractFeatureGenerator):
         texts = X[self.text_columns_]
         features = np.hstack([np.asarray(e.transform(texts)) for e in self.encoders_])
         return self._join(X, features)
+
+
+def _has_text(column: pd.Series) -> bool:
+    """Whether any value of ``column`` is a non-blank text (missing values are blank)."""
+    return any(_input.to_text(v).strip() for v in column)
