@@ -33,8 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-
-from textcnn.io import write_text_atomic
+from _results import publish
 
 RESULTS = Path(__file__).parent / "results"
 SETS = {
@@ -293,12 +292,7 @@ def main() -> None:
         f"{torch.__version__}; `python benchmarks/budget.py {' '.join(sys.argv[1:])}`"
     )
     md = report(plans, budgets, header)
-    print("\n" + md)
-    write_text_atomic(out.with_suffix(".md"), md)
-    write_text_atomic(
-        out.with_suffix(".json"),
-        json.dumps({"header": header, "plans": plans, "budgets": budgets}, indent=1) + "\n",
-    )
+    publish(out, md, {"header": header, "plans": plans, "budgets": budgets})
 
 
 if __name__ == "__main__":

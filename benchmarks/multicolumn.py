@@ -28,7 +28,6 @@ Writes ``benchmarks/results/multicolumn.{md,json}`` (atomically) and prints the 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time
@@ -36,8 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-
-from textcnn.io import write_text_atomic
+from _results import publish
 
 RESULTS = Path(__file__).parent / "results"
 CONFIGS = ("numeric only", "categories", "tfidf per column", "cnn per column", "cnn shared")
@@ -152,10 +150,7 @@ def main() -> None:
             f"{np.mean([r['text_s'] for r in mine]):.0f} |"
         )
     md = "\n".join(lines) + "\n"
-    print("\n" + md)
-    out = Path(args.out)
-    write_text_atomic(out.with_suffix(".md"), md)
-    write_text_atomic(out.with_suffix(".json"), json.dumps({"rows": rows}, indent=1) + "\n")
+    publish(args.out, md, {"rows": rows})
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ Writes ``benchmarks/results/scale.{md,json}`` (atomically) and prints the table.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import re
@@ -29,8 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-
-from textcnn.io import write_text_atomic
+from _results import publish
 
 RESULTS = Path(__file__).parent / "results"
 CHILD = """
@@ -124,10 +122,7 @@ def main() -> None:
             f"{p['seconds']:.1f} | {p['predicted_train_s'] or '-'} | {p['plan']} |"
         )
     md = "\n".join(lines) + "\n"
-    print("\n" + md)
-    out = Path(args.out)
-    write_text_atomic(out.with_suffix(".md"), md)
-    write_text_atomic(out.with_suffix(".json"), json.dumps(results, indent=1) + "\n")
+    publish(args.out, md, results)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-
-from textcnn.io import write_text_atomic
+from _results import publish
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -131,9 +130,7 @@ def main() -> None:
             f"{r['fit_s']:.1f} |"
         )
     text = "\n".join(lines) + "\n"
-    print(text)
-    write_text_atomic(out.with_suffix(".md"), text)
-    write_text_atomic(saved, json.dumps({"rows": rows}, indent=1))
+    publish(out, text, {"rows": rows})
 
 
 if __name__ == "__main__":

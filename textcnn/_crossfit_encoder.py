@@ -157,7 +157,7 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         started = time.time()  # max_time counts from here
         columns = self._texts(X, reset=True)
         names = self._column_names()
-        _input.check_text_columns(names, columns)
+        blanks = _input.check_text_columns(names, columns)
         n = len(columns[0])
         target = _input.encode_target(y, n, self.target_type, type(self).__name__)
         n_outputs = 1 if target.classes is None else len(target.classes)
@@ -201,8 +201,13 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         if not oof:
             return None
         blocks = [block.astype(np.float64) for block in blocks]  # as transform's
-        for block, blank in zip(blocks, _blank_rows(names, columns), strict=True):
+        for name, block, blank in zip(names, blocks, blanks, strict=True):
             block[blank] = self.empty_value_
+            if blank.any():
+                logger.info(
+                    "text column %r: %d of %d rows are blank; they get one value (empty_text)",
+                    name, int(blank.sum()), len(blank),
+                )  # fmt: skip
         return np.hstack(blocks)
 
     def _fit_columns(
@@ -318,8 +323,8 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         blocks = [block.astype(np.float64) for block in blocks]
         value = getattr(self, "empty_value_", None)  # None: fitted before the rule
         if value is not None:
-            for block, blank in zip(blocks, _blank_rows(None, columns), strict=True):
-                block[blank] = value
+            for block, texts in zip(blocks, columns, strict=True):
+                block[_input.blank_rows(texts)] = value
         return np.hstack(blocks)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
@@ -368,20 +373,6 @@ def _output_columns(pred: np.ndarray, target_type: str) -> np.ndarray:
     if target_type == "binary":
         return pred[:, 1:2]
     return pred
-
-
-def _blank_rows(names: list[str] | None, columns: list[list[str]]) -> list[np.ndarray]:
-    """Per column, which rows are blank (empty or whitespace only); logs their count at fit."""
-    blanks = [np.fromiter((not t.strip() for t in texts), bool, len(texts)) for texts in columns]
-    for name, blank in zip(names or (), blanks, strict=False):
-        if blank.any():
-            logger.info(
-                "text column %r: %d of %d rows are blank; they get one value (empty_text)",
-                name,
-                int(blank.sum()),
-                len(blank),
-            )
-    return blanks
 
 
 def _empty_value(target: _input.Target, rule: str) -> np.ndarray:

@@ -75,19 +75,37 @@ def numeric_share(texts: Sequence[str], sample: int = 2000) -> float:
     return parsed / len(values)
 
 
-def check_text_columns(names: Sequence[str], columns: Sequence[Sequence[str]]) -> None:
+def blank_rows(texts: Sequence[str]) -> np.ndarray:
+    """Which texts are blank: empty or whitespace only (missing values were read as "").
+
+    Examples
+    --------
+    >>> blank_rows(["a", "", "  ", "b c"]).tolist()
+    [False, True, True, False]
+    """
+    return np.fromiter((not t.strip() for t in texts), bool, len(texts))
+
+
+def check_text_columns(names: Sequence[str], columns: Sequence[Sequence[str]]) -> list[np.ndarray]:
     """Every text column must hold some text in at least one row, and be text.
 
     A column whose values are mostly numbers (over :data:`NUMERIC_SHARE`) is encoded as
     given, with a warning naming it: a text model learns little from it.
+
+    Returns
+    -------
+    list of ndarray of bool
+        Per column, its blank rows (:func:`blank_rows`).
 
     Raises
     ------
     ValueError
         Naming the first column that is empty (or blank) in every row.
     """
+    blanks = []
     for name, texts in zip(names, columns, strict=True):
-        if not any(t.strip() for t in texts):
+        blanks.append(blank_rows(texts))
+        if blanks[-1].all():
             raise ValueError(f"text column {name!r} is empty in every row")
         share = numeric_share(texts)
         if share > NUMERIC_SHARE:
@@ -97,6 +115,7 @@ def check_text_columns(names: Sequence[str], columns: Sequence[Sequence[str]]) -
                 name,
                 100 * share,
             )
+    return blanks
 
 
 class Target(NamedTuple):

@@ -460,4 +460,4 @@ class TextCNNFeatureGenerator(AbstractFeatureGenerator):
 
 def _has_text(column: pd.Series) -> bool:
     """Whether any value of ``column`` is a non-blank text (missing values are blank)."""
-    return any(_input.to_text(v).strip() for v in column)
+    return not _input.blank_rows([_input.to_text(v) for v in column]).all()
