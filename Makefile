@@ -18,7 +18,7 @@ demo: $(VENV)/.installed
 	$(BIN)/textcnn demo
 
 test: $(VENV)/.installed
-	$(BIN)/ruff check textcnn tests benchmarks examples docs/conf.py
+	$(BIN)/ruff check textcnn tests benchmarks examples scripts docs/conf.py
 	$(BIN)/python -m pytest -q
 
 bench-kim: $(VENV)/.installed

@@ -31,6 +31,15 @@ def binary_data() -> tuple[pd.DataFrame, np.ndarray]:
     return X, y
 
 
+#: Four short reviews (word-piece tests), six times over, and their labels.
+REVIEWS = [
+    "A gorgeous, witty, seductive movie.",
+    "The plot is a tedious mess and the acting is worse.",
+    "An unforgettable performance; I loved every minute!",
+    "Dull, lifeless and far too long.",
+] * 6
+LABELS = ["pos", "neg", "pos", "neg"] * 6
+
 FAST = dict(
     embeddings=None,
     embedding_mode="rand",

@@ -220,7 +220,7 @@ def test_no_library_function_is_called_only_by_tests():
     sources = {
         name: ast.parse(p.read_text(encoding="utf-8")) for name, p in _library_files().items()
     }
-    scripts = [*(ROOT / "benchmarks").glob("*.py"), *(ROOT / "examples").glob("*.py")]
+    scripts = [p for d in ("benchmarks", "examples", "scripts") for p in (ROOT / d).glob("*.py")]
     used: set[str] = set()
     for tree in [*sources.values(), *(ast.parse(p.read_text(encoding="utf-8")) for p in scripts)]:
         for node in ast.walk(tree):

