@@ -368,6 +368,8 @@ def other_value(name, default):
         return [flag, other], other
     if isinstance(default, str) and name not in NAMED:
         return [flag, "3"], 3  # a number for an "auto"-like default (int or float: 3 == 3.0)
+    if name == "checkpoint_dir":  # a path: kept as the string given
+        return [flag, "ckpt"], "ckpt"
     if default is None:
         return [flag, "3"], 3
     return [flag, NAMED[name][0]], NAMED[name][1]
@@ -572,3 +574,29 @@ def test_input_errors_come_before_torch_is_imported(train_csv, tmp_path):
     errors = out.stderr.splitlines()
     assert "no column" in errors[0] and "reviw" in errors[0]
     assert "y is constant" in errors[1]
+
+
+def test_checkpoint_resumes_refuses_another_run_and_info_lists_it(train_csv, tmp_path):
+    """--checkpoint: a rerun loads the finished units (same output); another run's is refused."""
+    ckpt, argv = tmp_path / "ckpt", [*FIT, "--threads", "1"]
+    outs = [tmp_path / f"oof{i}.csv" for i in range(4)]
+
+    def fit(i, *extra):
+        model = tmp_path / f"m{i}.textcnn"
+        return run(*argv, train_csv, "--model-out", model, "--out", outs[i], *extra)
+
+    assert fit(0).returncode == 0  # no checkpoint: the reference
+    assert fit(1, "--checkpoint", ckpt).returncode == 0
+    assert sorted(p.name for p in ckpt.iterdir()) == ["checkpoint.json", "column0-folds1-2.unit"]
+    unit = ckpt / "column0-folds1-2.unit"
+    written = unit.stat().st_mtime_ns
+    out = fit(2, "--checkpoint", ckpt, "-v")  # every unit finished: nothing trains again
+    assert out.returncode == 0 and "column0-folds1-2 is finished" in out.stderr
+    assert unit.stat().st_mtime_ns == written
+    assert outs[0].read_bytes() == outs[1].read_bytes() == outs[2].read_bytes()
+    info = run("info", ckpt)
+    assert info.returncode == 0 and "column0-folds1-2" in info.stdout
+    assert "finished, 2 network(s)" in info.stdout
+    one_line_error(fit(3, "--checkpoint", ckpt, "--lr", "0.02"), "another run", "lr", "--force")
+    assert fit(3, "--checkpoint", ckpt, "--lr", "0.02", "--force").returncode == 0
+    assert unit.stat().st_mtime_ns != written  # started over

@@ -62,6 +62,23 @@ def test_folds_run_on_the_workers_with_the_same_results(client, table, make):
     assert len({task["worker"] for task in stream.data}) == 2
 
 
+def test_checkpoint_units_written_by_the_workers_resume_a_fit(client, table, tmp_path):
+    """On a cluster each worker writes the units it trained; a resumed fit loads them."""
+    X, y = table[["title", "body"]], table["label"]
+    with joblib.parallel_config(backend="dask"):
+        expected = TextCNNEncoder(**FAST).fit_transform(X, y)
+        TextCNNEncoder(**FAST, checkpoint_dir=tmp_path).fit_transform(X, y)
+        units = sorted(tmp_path.glob("*.unit"))
+        assert len(units) >= 4  # 2 columns x 2 fold groups, one per worker
+        for unit in units[1:]:  # as if the run was lost after its first unit
+            unit.unlink()
+        kept = units[0].stat().st_mtime_ns
+        got = TextCNNEncoder(**FAST, checkpoint_dir=tmp_path).fit_transform(X, y)
+    np.testing.assert_array_equal(got, expected)
+    assert units[0].stat().st_mtime_ns == kept  # loaded, not trained again
+    assert sorted(tmp_path.glob("*.unit")) == units
+
+
 def test_partitionwise_transform_matches_in_process(client, table):
     from textcnn.dask import transform
 

@@ -35,7 +35,11 @@ NOT_OPTIONS = {
     "verbose": "progress bars follow the terminal and -q; -v turns on INFO logs",
 }
 #: Option strings that differ from ``--<parameter-name>``.
-RENAMED = {"random_state": ("--seed", "--random-state"), "n_threads": ("--threads", "--n-threads")}
+RENAMED = {
+    "random_state": ("--seed", "--random-state"),
+    "n_threads": ("--threads", "--n-threads"),
+    "checkpoint_dir": ("--checkpoint", "--checkpoint-dir"),
+}
 #: CLI defaults that differ from the encoders' (unset options take the encoder's default).
 CLI_DEFAULTS = {"random_state": 0}  # repeatable runs unless asked otherwise
 

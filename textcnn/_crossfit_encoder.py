@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _crossfit, _docs, _input
+from ._model_file.checkpoint import Checkpoint, run_facts
 
 _MAX_SEED = 2**31 - 1
 logger = logging.getLogger(__name__)
@@ -181,6 +182,7 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
             return _crossfit.make_folds(splitter, n, target.values, group_arr)
 
         folds = split(self.cv)
+        store = self._open_checkpoint(columns, target, group_arr)
         with self._compute_context():  # checks done: only now the models' machinery loads
             setup = {**self._fit_setup(), "started": started}
             learners = [
@@ -196,7 +198,7 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
             setup["budget"] = _crossfit.TimeBudget(
                 getattr(self, "max_time", None), started, trainings + len(columns) * self.refit
             )
-            models, blocks = self._fit_columns(learners, n, target, folds, column_seeds)
+            models, blocks = self._fit_columns(learners, n, target, folds, column_seeds, store)
         self._set_fitted(target, learners, models, plan)
         if not oof:
             return None
@@ -217,8 +219,14 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         target: _input.Target,
         folds: list[tuple[np.ndarray, np.ndarray]],
         column_seeds: np.ndarray,
+        store: Checkpoint | None = None,
     ) -> tuple[list[list[Any]], list[np.ndarray]]:
-        """Cross-fit every column on the folds (if any), then refit (if asked)."""
+        """Cross-fit every column on the folds (if any), then refit (if asked).
+
+        With a checkpoint (``checkpoint_dir``), each unit -- a column's group of fold
+        models, its refit model -- is loaded where a former run finished it, else trained
+        and written as soon as it is done (in the worker that trained it).
+        """
         fold_learners = []
         for c, learner in enumerate(learners):
             fold_seeds = np.random.RandomState(int(column_seeds[c, 2])).randint(
@@ -226,9 +234,11 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
             )
 
             def fit_folds(
-                numbers: list[int], rows: list[np.ndarray], fit=learner.fit, s=fold_seeds
+                numbers: list[int], rows: list[np.ndarray], fit=learner.fit, s=fold_seeds, c=c
             ) -> list[Any]:
-                return fit([(r, int(s[i])) for i, r in zip(numbers, rows, strict=True)])
+                jobs = [(r, int(s[i])) for i, r in zip(numbers, rows, strict=True)]
+                name = f"column{c}-folds{'-'.join(str(i + 1) for i in numbers)}"
+                return self._fit_unit(store, name, fit, jobs)
 
             fold_learners.append((fit_folds, learner.predict))
         # every column's folds in one batch of jobs (side by side under n_jobs / Dask)
@@ -244,9 +254,46 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
             if folds:
                 blocks.append(_output_columns(block, target.target_type))
             if self.refit:
-                fold_models = learner.fit([(np.arange(n), int(column_seeds[c, 1]))])
+                jobs = [(np.arange(n), int(column_seeds[c, 1]))]
+                fold_models = self._fit_unit(store, f"column{c}-refit", learner.fit, jobs)
             models.append(fold_models)
         return models, blocks
+
+    def _open_checkpoint(
+        self, columns: list[list[str]], target: _input.Target, groups: np.ndarray | None
+    ) -> Checkpoint | None:
+        """The fit's checkpoint directory (``checkpoint_dir``), opened and checked, or None."""
+        directory = getattr(self, "checkpoint_dir", None)
+        if directory is None:
+            return None
+        if getattr(self, "max_time", None) is not None:
+            raise ValueError(
+                "checkpoint_dir cannot be combined with max_time: the budget plan rests on a "
+                "timing probe that a resumed fit would not repeat, so its units would not be "
+                "the same; give one or the other"
+            )
+        facts = run_facts(columns, target.values, groups, self.get_params())
+        return Checkpoint(directory, facts)
+
+    def _fit_unit(
+        self, store: Checkpoint | None, name: str, fit: Callable[..., list[Any]], jobs: list
+    ) -> list[Any]:
+        """``fit(jobs)``, or the unit ``name`` a former run left in the checkpoint."""
+        if store is None:
+            return fit(jobs)
+        models = store.load(name, self._unpack_models)
+        if models is None:
+            models = fit(jobs)
+            store.save(name, models, self._pack_models)
+        return models
+
+    def _pack_models(self, models: list[Any]) -> tuple[list, dict[str, np.ndarray]]:
+        """A unit's models as JSON-able facts and named arrays (encoders with checkpoints)."""
+        raise NotImplementedError
+
+    def _unpack_models(self, info: list, arrays: dict[str, np.ndarray]) -> list[Any]:
+        """The inverse of :meth:`_pack_models`."""
+        raise NotImplementedError
 
     # ------------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)

@@ -127,6 +127,17 @@ FIT_PARAMS = """weight_decay : float, default=0.0
         planner's floor, the column's output is its n-gram models' alone (``plan_.aside``
         lists those columns; a refit then trains no network for them). Needs
         ``linear_blend > 0``. False: the networks always give the features.
+    checkpoint_dir : str, path or None, default=None
+        Keep the fit's finished work here, so that an interrupted fit resumes: each
+        finished unit (a column's group of fold networks, its refit network) is written
+        atomically as soon as it is trained, in the model file's layout. The same fit
+        given the same directory loads the finished units instead of training them again
+        and trains only the rest; the result is the uninterrupted fit's (bit-identical on
+        one thread). A directory written by another run (other texts, target, groups or
+        parameters, another textcnn version) is refused with one error naming what
+        differs; a damaged unit is trained again. Not with ``max_time`` (its plan rests
+        on a timing probe that a resumed run would not repeat). CLI ``--checkpoint DIR``
+        (``--force`` starts over); ``textcnn info DIR`` lists the finished units.
     n_jobs : int or None, default=None
         Jobs run at once through joblib (None: one, or what an enclosing
         ``joblib.parallel_config`` says -- e.g. ``backend="dask"`` runs them on a Dask

@@ -120,6 +120,7 @@ class TextCNNEncoder(_NeuralEncoder):
         n_threads: int | str = "auto",
         max_time: float | None = None,
         step_aside: bool = True,
+        checkpoint_dir: str | os.PathLike[str] | None = None,
         n_jobs: int | None = None,
         random_state: Any = None,
         verbose: bool | int = False,
@@ -152,6 +153,7 @@ class TextCNNEncoder(_NeuralEncoder):
         self.n_threads = n_threads
         self.max_time = max_time
         self.step_aside = step_aside
+        self.checkpoint_dir = checkpoint_dir
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -350,6 +352,7 @@ class TextRNNEncoder(_NeuralEncoder):
         n_threads: int | str = "auto",
         max_time: float | None = None,
         step_aside: bool = True,
+        checkpoint_dir: str | os.PathLike[str] | None = None,
         n_jobs: int | None = None,
         random_state: Any = None,
         verbose: bool | int = False,
@@ -384,6 +387,7 @@ class TextRNNEncoder(_NeuralEncoder):
         self.n_threads = n_threads
         self.max_time = max_time
         self.step_aside = step_aside
+        self.checkpoint_dir = checkpoint_dir
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose

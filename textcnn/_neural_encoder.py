@@ -71,6 +71,7 @@ class _NeuralEncoder(_CrossFitEncoder):
         "n_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "max_time": [Interval(Real, 0, None, closed="neither"), None],
         "step_aside": ["boolean"],
+        "checkpoint_dir": [str, os.PathLike, None],
     }
 
     #: The parameter the budget planner may narrow (the CNN's ``n_filters``), or None.
@@ -378,6 +379,23 @@ class _NeuralEncoder(_CrossFitEncoder):
         )
 
     # ------------------------------------------------------------------ state and files
+    def _pack_models(self, models: list[Any]) -> tuple[list, dict[str, np.ndarray]]:
+        """A checkpoint unit's networks: the model file's facts and arrays (column 0)."""
+        arrays: dict[str, np.ndarray] = {}
+        info = _model_file.state.column_arrays(self, 0, models, arrays)
+        for facts, net in zip(info, models, strict=True):  # what model files leave out
+            facts["epochs_trained"] = float(net.epochs_trained)
+            facts["deadline_cut"] = bool(net.deadline_cut)
+        return info, arrays
+
+    def _unpack_models(self, info: list, arrays: dict[str, np.ndarray]) -> list[Any]:
+        """The inverse of :meth:`_pack_models` (CPU, eval mode, as a model file loads)."""
+        nets = _model_file.state.column_nets(self, 0, info, arrays)
+        return [
+            replace(net, epochs_trained=facts["epochs_trained"], deadline_cut=facts["deadline_cut"])
+            for net, facts in zip(nets, info, strict=True)
+        ]
+
     def _network_from_weights(
         self,
         shapes: tuple[int, int, int] | None,

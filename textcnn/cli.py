@@ -109,6 +109,20 @@ def _oof_metrics(enc: Any, oof: Any, y: Any) -> dict[str, float]:
     return metrics
 
 
+def _fit_resuming(enc: Any, X: Any, y: Any, force: bool) -> Any:
+    """``enc.fit_transform``; a checkpoint of another run is cleared under ``--force``."""
+    from ._model_file import checkpoint
+
+    try:
+        return enc.fit_transform(X, y)
+    except checkpoint.StaleCheckpoint as exc:
+        if not force:
+            raise
+        removed = checkpoint.clear(enc.checkpoint_dir)
+        logger.warning("%s; --force: removed its %d files, starting over", exc, removed)
+        return enc.fit_transform(X, y)
+
+
 def cmd_fit_transform(args: argparse.Namespace) -> int:
     """Train on TRAIN, write the out-of-fold features and the model."""
     import pandas as pd
@@ -125,7 +139,7 @@ def cmd_fit_transform(args: argparse.Namespace) -> int:
     enc = make_encoder(args)  # default output: the model file keeps the Python default
     start = time.perf_counter()
     try:  # the encoder checks the target and the text columns (and names them)
-        oof = enc.fit_transform(frame[args.text], y)
+        oof = _fit_resuming(enc, frame[args.text], y, args.force)
     except ValueError as exc:
         raise UserError(f"{src}: {exc}") from exc
     seconds = time.perf_counter() - start
@@ -253,9 +267,16 @@ def _transform_on_dask(args: argparse.Namespace, enc: Any, text: list[str], out:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    """Print what a model file holds."""
-    from ._model_file import decode_param, read_manifest
+    """Print what a model file (or a checkpoint directory) holds."""
+    from ._model_file import checkpoint, decode_param, read_manifest
 
+    if Path(args.model).is_dir():
+        try:
+            lines = checkpoint.describe(args.model)
+        except (OSError, ValueError) as exc:
+            raise UserError(f"{args.model}: not a checkpoint directory ({exc})") from exc
+        sys.stdout.write("\n".join(lines) + "\n")
+        return 0
     try:
         m = read_manifest(args.model)
     except (ValueError, FileNotFoundError) as exc:
@@ -396,8 +417,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_fit_transform(sub, common)
     _add_transform(sub, common)
-    info = sub.add_parser("info", parents=[common], help="describe a model file")
-    info.add_argument("model")
+    info = sub.add_parser(
+        "info", parents=[common], help="describe a model file, or a checkpoint directory"
+    )
+    info.add_argument("model", help="model file, or a --checkpoint directory")
     info.set_defaults(func=cmd_info)
 
     _demo.add_parser(sub, common)

@@ -97,35 +97,40 @@ def _network_arrays(encoder: Any, net: Any) -> dict[str, Any]:
     return weights  # the RNN's own layer names are the file's
 
 
+def column_arrays(encoder: Any, c: int, nets: Sequence[Any], arrays: dict[str, Any]) -> list:
+    """Write one column's networks (tensors and linear heads) into ``arrays``; their facts.
+
+    Shared by the model file (every column) and the checkpoints (one unit's networks).
+    """
+    column = []
+    for m, net in enumerate(nets):
+        weights = {} if net.module is None else _network_arrays(encoder, net)
+        for name, values in weights.items():
+            arrays[f"{c}/{m}/{name}"] = values
+        if net.linear is not None:
+            arrays[f"linear/{c}/{m}/coef"] = net.linear.coef
+            arrays[f"linear/{c}/{m}/intercept"] = net.linear.intercept
+        if net.module is None:  # stepped aside (the budget planner): the head alone
+            column.append({"task": net.task, "network": False})
+            continue
+        vocab_size, dim, n_outputs = state_shapes(weights)
+        column.append(
+            {
+                "task": net.task,
+                "target_mean": net.target_mean,
+                "target_scale": net.target_scale,
+                "best_epoch": net.best_epoch,
+                "vocab_size": vocab_size,
+                "embedding_dim": dim,
+                "n_outputs": n_outputs,
+            }
+        )
+    return column
+
+
 def _networks(encoder: Any, arrays: dict[str, np.ndarray]) -> list[list[dict[str, Any]]]:
     """Write every network's tensors and linear head into ``arrays``; their facts."""
-    networks = []
-    for c, models in enumerate(encoder.models_):
-        column = []
-        for m, net in enumerate(models):
-            weights = {} if net.module is None else _network_arrays(encoder, net)
-            for name, values in weights.items():
-                arrays[f"{c}/{m}/{name}"] = values
-            if net.linear is not None:
-                arrays[f"linear/{c}/{m}/coef"] = net.linear.coef
-                arrays[f"linear/{c}/{m}/intercept"] = net.linear.intercept
-            if net.module is None:  # stepped aside (the budget planner): the head alone
-                column.append({"task": net.task, "network": False})
-                continue
-            vocab_size, dim, n_outputs = state_shapes(weights)
-            column.append(
-                {
-                    "task": net.task,
-                    "target_mean": net.target_mean,
-                    "target_scale": net.target_scale,
-                    "best_epoch": net.best_epoch,
-                    "vocab_size": vocab_size,
-                    "embedding_dim": dim,
-                    "n_outputs": n_outputs,
-                }
-            )
-        networks.append(column)
-    return networks
+    return [column_arrays(encoder, c, nets, arrays) for c, nets in enumerate(encoder.models_)]
 
 
 def encoder_state(encoder: Any) -> dict[str, Any]:
@@ -182,33 +187,35 @@ def encoder_state(encoder: Any) -> dict[str, Any]:
     }
 
 
+def column_nets(encoder: Any, c: int, column: list[dict[str, Any]], arrays: dict[str, Any]) -> list:
+    """One column's networks, built by the encoder from their arrays (see :func:`column_arrays`)."""
+    nets = []
+    for m, info in enumerate(column):
+        head = None
+        if f"linear/{c}/{m}/coef" in arrays:
+            head = _ngram.LinearHead(
+                np.asarray(arrays[f"linear/{c}/{m}/coef"]),
+                np.asarray(arrays[f"linear/{c}/{m}/intercept"]),
+                info["task"],
+            )
+        if info.get("network") is False:  # stepped aside: the n-gram head alone
+            nets.append(encoder._network_from_weights(None, info, {}, head))
+            continue
+        prefix = f"{c}/{m}/"
+        weights = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+        shapes = info.get("vocab_size"), info.get("embedding_dim"), info.get("n_outputs")
+        if None in shapes:  # files of format versions 1 and 2
+            shapes = state_shapes(weights)
+        if _is_cnn(encoder):
+            weights = cnn_from_file(weights, tuple(encoder.kernel_sizes))
+        info = {k: info[k] for k in ("task", "target_mean", "target_scale", "best_epoch")}
+        nets.append(encoder._network_from_weights(shapes, info, weights, head))
+    return nets
+
+
 def _load_networks(encoder: Any, fitted: dict[str, Any], arrays: dict[str, Any]) -> list[list]:
     """Every column's networks, built by the encoder from their arrays."""
-    models = []
-    for c, column in enumerate(fitted["networks"]):
-        nets = []
-        for m, info in enumerate(column):
-            head = None
-            if f"linear/{c}/{m}/coef" in arrays:
-                head = _ngram.LinearHead(
-                    np.asarray(arrays[f"linear/{c}/{m}/coef"]),
-                    np.asarray(arrays[f"linear/{c}/{m}/intercept"]),
-                    info["task"],
-                )
-            if info.get("network") is False:  # stepped aside: the n-gram head alone
-                nets.append(encoder._network_from_weights(None, info, {}, head))
-                continue
-            prefix = f"{c}/{m}/"
-            weights = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
-            shapes = info.get("vocab_size"), info.get("embedding_dim"), info.get("n_outputs")
-            if None in shapes:  # files of format versions 1 and 2
-                shapes = state_shapes(weights)
-            if _is_cnn(encoder):
-                weights = cnn_from_file(weights, tuple(encoder.kernel_sizes))
-            info = {k: info[k] for k in ("task", "target_mean", "target_scale", "best_epoch")}
-            nets.append(encoder._network_from_weights(shapes, info, weights, head))
-        models.append(nets)
-    return models
+    return [column_nets(encoder, c, column, arrays) for c, column in enumerate(fitted["networks"])]
 
 
 def encoder_from_state(cls: type, state: dict[str, Any]) -> Any:
