@@ -133,6 +133,22 @@ def feature_sets(texts: list[str], y: np.ndarray, regression: bool) -> tuple[dic
     return sets, seconds
 
 
+def hgb_scores(tab, parts, y, outer, groups, regression: bool) -> np.ndarray:
+    """HistGradientBoosting on the tabular columns plus feature blocks: the outer folds' scores."""
+    blocks = [pd.DataFrame(p).add_prefix(f"{i}_") for i, p in enumerate(parts)]
+    matrix = pd.concat([tab.reset_index(drop=True), *blocks], axis=1)
+    learner = HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
+    cv = cross_validate(
+        learner(categorical_features="from_dtype", random_state=0),
+        matrix,
+        y,
+        cv=outer,
+        groups=groups,
+        scoring="r2" if regression else "accuracy",
+    )
+    return cv["test_score"]
+
+
 def main() -> None:
     report, out = [], {}
     for name, load in (("airline", airline), ("wine", wine)):
@@ -143,20 +159,10 @@ def main() -> None:
             if regression
             else StratifiedGroupKFold(5, shuffle=True, random_state=0)
         )
-        learner = HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
-        scores = {}
-        for config, parts in sets.items():
-            blocks = [pd.DataFrame(p).add_prefix(f"{i}_") for i, p in enumerate(parts)]
-            matrix = pd.concat([tab.reset_index(drop=True), *blocks], axis=1)
-            cv = cross_validate(
-                learner(categorical_features="from_dtype", random_state=0),
-                matrix,
-                y,
-                cv=outer,
-                groups=groups,
-                scoring="r2" if regression else "accuracy",
-            )
-            scores[config] = cv["test_score"]
+        scores = {
+            config: hgb_scores(tab, parts, y, outer, groups, regression)
+            for config, parts in sets.items()
+        }
         base = scores["TfidfLinearEncoder"]
         report += [
             f"\n**{name}** ({'R²' if regression else 'accuracy'}; encoder seconds: "

@@ -38,14 +38,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import representation  # benchmarks/representation.py: the airline and wine tables, HGB scores
 from _results import publish
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.model_selection import (
     GroupKFold,
     KFold,
     StratifiedGroupKFold,
     StratifiedKFold,
-    cross_val_score,
 )
 
 from textcnn import TextCNNEncoder, TfidfLinearEncoder, _embeddings, datasets
@@ -158,8 +157,6 @@ def text_only(name: str, variants: list[str], raw, seed: int) -> list[dict]:
 
 def downstream_data(name: str):
     """(tabular frame, texts, target, groups, regression) as the examples build them."""
-    import representation  # benchmarks/representation.py: the airline and wine tables
-
     if name == "airline":
         return representation.airline()
     if name == "wine":
@@ -200,18 +197,7 @@ def downstream(name: str, variants: list[str], raw, seed: int) -> list[dict]:
                 enc = encoder(variant, dim, inner_folds, seed, regression)
                 feats = np.asarray(enc.fit_transform(texts, y))
         seconds = time.perf_counter() - start
-        matrix = pd.concat(
-            [tab.reset_index(drop=True), pd.DataFrame(feats).add_prefix("text_")], axis=1
-        )
-        learner = HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
-        scores = cross_val_score(
-            learner(categorical_features="from_dtype", random_state=0),
-            matrix,
-            y,
-            cv=outer,
-            groups=groups,
-            scoring="r2" if regression else "accuracy",
-        )
+        scores = representation.hgb_scores(tab, [feats], y, outer, groups, regression)
         rows.append(
             {
                 "dataset": name,

@@ -38,6 +38,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -76,29 +77,44 @@ def mpnet_dir(work: Path) -> Path:
     return configs[0].parent
 
 
-def teacher_table(teacher: str, work: Path) -> np.ndarray:
-    """(30522, hidden) vectors of the BERT word-pieces, in the tokenizer's id order."""
+class Teacher(NamedTuple):
+    """A teacher model unpacked and mapped to the shipped word-pieces."""
+
+    name: str
+    model_dir: Path
+    ids: list[int]  # the teacher's id of each shipped word-piece, in the tokenizer's id order
+    bos: int
+    eos: int
+
+
+def open_teacher(teacher: str, work: Path) -> Teacher:
+    """The teacher's folder (mpnet: unpacked under ``work``), ids and text delimiters."""
     from tokenizers import Tokenizer
 
-    from textcnn._torch import distil_pieces
-
-    pieces = _embeddings._wordpiece_tokenizer().get_vocab()
-    order = sorted(pieces, key=pieces.__getitem__)
     if teacher == "minilm":
-        model = _embeddings._minilm_dir()
-        bos, eos = "[CLS]", "[SEP]"
+        model, bos, eos = _embeddings._minilm_dir(), "[CLS]", "[SEP]"
     elif teacher == "mpnet":
-        model = mpnet_dir(work)
-        bos, eos = "<s>", "</s>"
+        model, bos, eos = mpnet_dir(work), "<s>", "</s>"
     else:
         raise SystemExit(f"unknown teacher {teacher!r}")
     vocab = Tokenizer.from_file(str(model / "tokenizer.json")).get_vocab()
+    pieces = _embeddings._wordpiece_tokenizer().get_vocab()
+    order = sorted(pieces, key=pieces.__getitem__)
     missing = [p for p in order if p not in vocab]
     if missing:
         raise SystemExit(f"{teacher}: {len(missing)} word-pieces not in its vocabulary")
+    return Teacher(teacher, model, [vocab[p] for p in order], vocab[bos], vocab[eos])
+
+
+def teacher_table(teacher: Teacher) -> np.ndarray:
+    """(30522, hidden) vectors of the BERT word-pieces, in the tokenizer's id order."""
+    from textcnn._torch import distil_pieces
+
     start = time.perf_counter()
-    table = distil_pieces(model, [vocab[p] for p in order], vocab[bos], vocab[eos])
-    logger.info("%s: %s distilled in %.0f s", teacher, table.shape, time.perf_counter() - start)
+    table = distil_pieces(teacher.model_dir, teacher.ids, teacher.bos, teacher.eos)
+    logger.info(
+        "%s: %s distilled in %.0f s", teacher.name, table.shape, time.perf_counter() - start
+    )
     return table
 
 
@@ -147,7 +163,7 @@ def sif_weights(a: float = 1e-3) -> np.ndarray:
 
 
 def context_table(
-    static: np.ndarray, teacher: str, work: Path, tokens: int, prior: float = 4.0
+    static: np.ndarray, teacher: Teacher, tokens: int, prior: float = 4.0
 ) -> np.ndarray:
     """Pieces in context: each piece's mean output state over :func:`corpus`, blended.
 
@@ -155,19 +171,13 @@ def context_table(
     a piece seen n times gets ``(prior * static + n * mean state) / (prior + n)``.
     """
     import torch
-    from tokenizers import Tokenizer
     from transformers import AutoModel
 
-    model_dir = _embeddings._minilm_dir() if teacher == "minilm" else mpnet_dir(work)
-    bos, eos = ("[CLS]", "[SEP]") if teacher == "minilm" else ("<s>", "</s>")
-    teacher_vocab = Tokenizer.from_file(str(model_dir / "tokenizer.json")).get_vocab()
     vocab = _embeddings._wordpiece_tokenizer().get_vocab()
-    to_teacher = np.zeros(len(vocab), dtype=np.int64)
-    for piece, i in vocab.items():
-        to_teacher[i] = teacher_vocab[piece]
+    to_teacher = np.asarray(teacher.ids, dtype=np.int64)
     ids = [vocab[p] for doc in _embeddings.wordpiece_tokenize(corpus()) for p in doc][:tokens]
     windows = [ids[a : a + 128] for a in range(0, len(ids), 128)]
-    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
+    model = AutoModel.from_pretrained(str(teacher.model_dir), local_files_only=True).eval()
     sums = np.zeros_like(static, dtype=np.float64)
     counts = np.zeros(len(static))
     start = time.perf_counter()
@@ -179,9 +189,9 @@ def context_table(
             x = torch.as_tensor(to_teacher[np.array(batch)])
             x = torch.cat(
                 [
-                    torch.full((len(x), 1), teacher_vocab[bos]),
+                    torch.full((len(x), 1), teacher.bos),
                     x,
-                    torch.full((len(x), 1), teacher_vocab[eos]),
+                    torch.full((len(x), 1), teacher.eos),
                 ],
                 1,
             )
@@ -191,7 +201,7 @@ def context_table(
             np.add.at(counts, flat, 1)
     logger.info(
         "%s in context: %d pieces, %d distinct, %.0f s",
-        teacher,
+        teacher.name,
         int(counts.sum()),
         int((counts > 0).sum()),
         time.perf_counter() - start,
@@ -257,12 +267,12 @@ def main() -> None:
         np.save(args.sif, sif_weights())
         return
     with tempfile.TemporaryDirectory() as work:
-        if args.from_raw:
-            table = np.load(args.from_raw)
-        else:
-            table = teacher_table(args.teacher, Path(work))
+        teacher = (
+            None if args.from_raw and not args.context else open_teacher(args.teacher, Path(work))
+        )
+        table = np.load(args.from_raw) if args.from_raw else teacher_table(teacher)
         if args.context:
-            table = context_table(table, args.teacher, Path(work), args.context)
+            table = context_table(table, teacher, args.context)
     if args.raw:
         np.save(args.raw, table)
     words, matrix = package(table, args.dim)

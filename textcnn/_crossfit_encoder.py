@@ -227,6 +227,8 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         models, its refit model -- is loaded where a former run finished it, else trained
         and written as soon as it is done (in the worker that trained it).
         """
+        # only a checkpoint's jobs carry the encoder (its codec) to the workers
+        codec = None if store is None else (self._pack_models, self._unpack_models)
         fold_learners = []
         for c, learner in enumerate(learners):
             fold_seeds = np.random.RandomState(int(column_seeds[c, 2])).randint(
@@ -237,8 +239,10 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
                 numbers: list[int], rows: list[np.ndarray], fit=learner.fit, s=fold_seeds, c=c
             ) -> list[Any]:
                 jobs = [(r, int(s[i])) for i, r in zip(numbers, rows, strict=True)]
+                if store is None:
+                    return fit(jobs)
                 name = f"column{c}-folds{'-'.join(str(i + 1) for i in numbers)}"
-                return self._fit_unit(store, name, fit, jobs)
+                return store.fit(name, fit, jobs, *codec)
 
             fold_learners.append((fit_folds, learner.predict))
         # every column's folds in one batch of jobs (side by side under n_jobs / Dask)
@@ -255,7 +259,10 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
                 blocks.append(_output_columns(block, target.target_type))
             if self.refit:
                 jobs = [(np.arange(n), int(column_seeds[c, 1]))]
-                fold_models = self._fit_unit(store, f"column{c}-refit", learner.fit, jobs)
+                fit = learner.fit
+                fold_models = (
+                    fit(jobs) if store is None else store.fit(f"column{c}-refit", fit, jobs, *codec)
+                )
             models.append(fold_models)
         return models, blocks
 
@@ -274,18 +281,6 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
             )
         facts = run_facts(columns, target.values, groups, self.get_params())
         return Checkpoint(directory, facts)
-
-    def _fit_unit(
-        self, store: Checkpoint | None, name: str, fit: Callable[..., list[Any]], jobs: list
-    ) -> list[Any]:
-        """``fit(jobs)``, or the unit ``name`` a former run left in the checkpoint."""
-        if store is None:
-            return fit(jobs)
-        models = store.load(name, self._unpack_models)
-        if models is None:
-            models = fit(jobs)
-            store.save(name, models, self._pack_models)
-        return models
 
     def _pack_models(self, models: list[Any]) -> tuple[list, dict[str, np.ndarray]]:
         """A unit's models as JSON-able facts and named arrays (encoders with checkpoints)."""

@@ -104,9 +104,10 @@ def differences(then: dict[str, Any], now: dict[str, Any]) -> list[str]:
     out = []
     if then.get("rows") != now.get("rows"):
         out.append(f"rows: {then.get('rows')} then, {now.get('rows')} now")
-    for key in ("texts", "target", "groups"):
-        if key != "rows" and then.get(key) != now.get(key) and then.get("rows") == now.get("rows"):
-            out.append(f"the {key} differ")
+    if then.get("rows") == now.get("rows"):  # else every digest differs: rows say it
+        out += [
+            f"the {k} differ" for k in ("texts", "target", "groups") if then.get(k) != now.get(k)
+        ]
     old, new = then.get("params", {}), now.get("params", {})
     for name in sorted(set(old) | set(new)):
         if old.get(name) != new.get(name):
@@ -158,7 +159,6 @@ class Checkpoint:
         else:
             with atomic_path(run) as tmp:
                 Path(tmp).write_text(json.dumps(facts, indent=1), encoding="utf-8")
-        self.loaded: list[str] = []
 
     def path(self, name: str) -> Path:
         """The file of unit ``name``."""
@@ -181,7 +181,6 @@ class Checkpoint:
             path.unlink(missing_ok=True)
             return None
         logger.info("checkpoint: %s is finished, loaded from %s", name, path)
-        self.loaded.append(name)
         return models
 
     def save(self, name: str, models: list, pack: Callable[[list], tuple[list, dict]]) -> None:
@@ -201,6 +200,21 @@ class Checkpoint:
             with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
                 zf.writestr("unit.json", json.dumps(manifest))
                 zf.writestr("arrays.npz", blob)
+
+    def fit(
+        self,
+        name: str,
+        fit: Callable[[list], list],
+        jobs: list,
+        pack: Callable[[list], tuple[list, dict]],
+        unpack: Callable[[list, dict], list],
+    ) -> list:
+        """``fit(jobs)``'s models: the unit a former run finished, else trained and written."""
+        models = self.load(name, unpack)
+        if models is None:
+            models = fit(jobs)
+            self.save(name, models, pack)
+        return models
 
 
 def read_unit(path: Path) -> tuple[list, dict[str, np.ndarray]]:
