@@ -12,8 +12,9 @@ child process:
    against T, and the largest absolute difference of the resumed run's out-of-fold
    features from the reference's (outputs are Parquet, so the floats are exact).
 
-The unit of work is a text column's group of fold networks (and its refit network): a
-kill loses the unit in training, never the finished ones. Usage::
+The unit of work is a text column's group of fold networks (and its refit network); while
+a unit trains, its training state is kept after each epoch (``<unit>.progress``), so a kill
+loses at most the epoch in training. Usage::
 
     TEXTCNN_DATA=../shared/data python benchmarks/resume.py --rows 100000     # ~1 h
     TEXTCNN_DATA=../shared/data python benchmarks/resume.py --rows 20000
@@ -37,6 +38,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from _results import publish
+
+from textcnn._model_file.checkpoint import read_unit
 
 RESULTS = Path(__file__).parent / "results"
 COLUMNS = ["first", "second", "third"]
@@ -116,6 +119,10 @@ def main() -> None:
             name = f"resumed{fraction}"
             killed_s, code = run(command(name, "--checkpoint", str(ckpt)), fraction * reference_s)
             finished = sorted(p.stem for p in ckpt.glob("*.unit"))
+            finished += [
+                f"{p.stem} (epoch {read_unit(p)[0]['epoch']} of {read_unit(p)[0]['n_epochs']})"
+                for p in sorted(ckpt.glob("*.progress"))
+            ]
             resumed_s, code2 = run(command(name, "--checkpoint", str(ckpt)))
             assert code2 == 0, f"the resumed run failed ({code2})"
             diff = float(np.abs(features(folder / f"{name}.parquet") - reference).max())
@@ -129,7 +136,7 @@ def main() -> None:
         f"Resume after SIGKILL, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
         f"{platform.machine()} {os.cpu_count()} cores: `textcnn fit-transform` on {args.rows:,} "
         f"rows x 3 text columns (defaults, --seed 0); T = {reference_s:.1f} s uninterrupted\n",
-        "| run | units finished when killed | resumed run s | total s | total / T | "
+        "| run | units finished (epochs done) when killed | resumed run s | total s | total / T | "
         "largest output difference |",
         "|---|---|---|---|---|---|",
     ]

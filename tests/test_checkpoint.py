@@ -119,10 +119,115 @@ def test_a_damaged_unit_is_trained_again(tmp_path, caplog):
     assert checkpoint.read_unit(unit)[0]  # written again, whole
 
 
-def test_checkpoint_and_max_time_are_refused_together(tmp_path):
-    enc = TextCNNEncoder(**PARAMS, checkpoint_dir=tmp_path, max_time=60)
-    with pytest.raises(ValueError, match="checkpoint_dir cannot be combined with max_time"):
-        enc.fit(TABLE, LABELS)
+def _count_epochs(monkeypatch) -> list[int]:
+    """Record the epoch number of every epoch the training loop runs."""
+    from textcnn._torch import training
+
+    epochs: list[int] = []
+    real = training.train_epoch
+
+    def counting(*args, **kwargs):
+        epochs.append(args[7][-1])  # order = [order_seed, epoch]
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training, "train_epoch", counting)
+    return epochs
+
+
+@pytest.mark.parametrize("cls", [TextCNNEncoder, TextRNNEncoder])
+def test_a_fit_killed_mid_unit_resumes_at_the_next_epoch(tmp_path, monkeypatch, cls):
+    """One column, one unit: the kill comes after epoch 2 of 4; the resume trains 3 and 4."""
+    params = {
+        k: v
+        for k, v in PARAMS.items()
+        if cls is TextCNNEncoder or k not in ("kernel_sizes", "n_filters")
+    }
+    params.update(early_stopping=True, patience=5)  # best weights and counters carried over
+    one = TABLE[["a"]]
+    expected = cls(**params).fit_transform(one, LABELS)
+
+    saves = []
+    save = checkpoint.Progress.save
+
+    def save_then_fail(self, info, arrays):
+        save(self, info, arrays)
+        saves.append(info["epoch"])
+        if info["epoch"] == 2:
+            raise FakeFailure(self.name)
+
+    monkeypatch.setattr(checkpoint.Progress, "save", save_then_fail)
+    with pytest.raises(FakeFailure):
+        cls(**params, checkpoint_dir=tmp_path).fit_transform(one, LABELS)
+    assert saves == [1, 2]
+    assert [p.name for p in tmp_path.iterdir() if p.suffix != ".json"] == [
+        "column0-folds1-2-3.progress"
+    ]
+    assert "2 of 4 epochs done" in "\n".join(checkpoint.describe(tmp_path))
+    monkeypatch.undo()
+
+    epochs = _count_epochs(monkeypatch)
+    out = cls(**params, checkpoint_dir=tmp_path).fit_transform(one, LABELS)
+    assert epochs == [3, 4]  # epochs 1 and 2 were not trained again
+    np.testing.assert_array_equal(out, expected)  # bit-identical on one thread
+    assert sorted(p.name for p in tmp_path.glob("column*")) == ["column0-folds1-2-3.unit"]
+
+
+def test_a_run_stopped_by_max_time_continues_with_more_time(tmp_path, monkeypatch, caplog):
+    """The deadline cut the networks in epoch 2: a resumed run trains on from there."""
+    from textcnn._torch import clock
+
+    one = pd.concat([TABLE[["a"]]] * 4, ignore_index=True)  # 64 rows per network: 4 steps
+    labels = np.tile(LABELS, 4)
+    params = {**PARAMS, "max_time": 600, "checkpoint_dir": tmp_path}
+    checks = []
+
+    def out_of_time(self):
+        checks.append(1)
+        return len(checks) > 4  # epoch 1 checks 3 times (4 steps), epoch 2 stops after 2 steps
+
+    monkeypatch.setattr(clock.Clock, "out_of_time", out_of_time)
+    cut = TextCNNEncoder(**params).fit(one, labels)
+    assert cut.epochs_trained_["a"] == [1.5] * 3
+    assert "deadline stopped its networks" in " ".join(cut.plan_.cuts)
+    assert not list(tmp_path.glob("*.unit"))  # not finished: only its training state kept
+    lines = "\n".join(checkpoint.describe(tmp_path))
+    assert "2 of 4 epochs done, stopped by max_time" in lines
+    assert "plan: 3 folds x 4 epochs" in lines
+    monkeypatch.undo()
+
+    epochs = _count_epochs(monkeypatch)
+    caplog.set_level("INFO", logger="textcnn")
+    more = TextCNNEncoder(**{**params, "max_time": 1200}).fit(one, labels)  # more time: same run
+    assert epochs == [3, 4]  # continued, not started over
+    assert more.epochs_trained_["a"] == [3.5] * 3
+    assert more.plan_.cuts == () and more.plan_.folds == 3 and more.plan_.epochs == 4
+    assert "its plan is kept" in caplog.text
+    assert [p.name for p in tmp_path.glob("column*")] == ["column0-folds1-2-3.unit"]
+    # the finished unit is loaded by a third run, with or without max_time
+    again = TextCNNEncoder(**{**params, "max_time": None}).fit(one, labels)
+    assert again.epochs_trained_ == more.epochs_trained_
+
+
+def test_a_damaged_progress_file_starts_its_unit_over(tmp_path, monkeypatch, caplog):
+    one = TABLE[["a"]]
+    expected = TextCNNEncoder(**PARAMS).fit_transform(one, LABELS)
+    save = checkpoint.Progress.save
+
+    def save_then_fail(self, info, arrays):
+        save(self, info, arrays)
+        raise FakeFailure(self.name)
+
+    monkeypatch.setattr(checkpoint.Progress, "save", save_then_fail)
+    with pytest.raises(FakeFailure):
+        TextCNNEncoder(**PARAMS, checkpoint_dir=tmp_path).fit_transform(one, LABELS)
+    monkeypatch.undo()
+    progress = tmp_path / "column0-folds1-2-3.progress"
+    progress.write_bytes(progress.read_bytes()[:-50])  # torn
+    epochs = _count_epochs(monkeypatch)
+    out = TextCNNEncoder(**PARAMS, checkpoint_dir=tmp_path).fit_transform(one, LABELS)
+    assert "column0-folds1-2-3.progress is damaged" in caplog.text
+    assert epochs == [1, 2, 3, 4]
+    np.testing.assert_array_equal(out, expected)
 
 
 def test_describe_lists_the_finished_units(tmp_path):

@@ -34,10 +34,12 @@ class ColumnLearner(NamedTuple):
     """How an encoder learns one text column (returned by ``_column_learner``).
 
     ``fit([(rows, seed), ...]) -> models`` trains one model per job on that job's rows
-    (the folds of a column, batched); ``predict(models, rows_list) -> preds`` gives
-    each model's ``(len(rows), k)`` predictions for its own rows; ``fitted`` holds the
-    column's fitted attributes by name (e.g. ``{"vocabularies_": itos}``): list-valued
-    attributes get one entry per column, dict-valued ones are merged. ``probe(rows, plan)``,
+    (the folds of a column, batched; encoders with ``checkpoint_dir`` take a second
+    argument, the unit's :class:`~textcnn._model_file.checkpoint.Progress`);
+    ``predict(models, rows_list) -> preds`` gives each model's ``(len(rows), k)``
+    predictions for its own rows; ``fitted`` holds the column's fitted attributes by
+    name (e.g. ``{"vocabularies_": itos}``): list-valued attributes get one entry per
+    column, dict-valued ones are merged. ``probe(rows, plan)``,
     where given, measures what training costs (:class:`textcnn._plan.ColumnCost`) for the
     budget planner; ``guard(models, folds, oof) -> (models, oof)``, where given, may swap
     the column's cross-fitted models and out-of-fold output for others (the neural
@@ -184,7 +186,7 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         folds = split(self.cv)
         store = self._open_checkpoint(columns, target, group_arr)
         with self._compute_context():  # checks done: only now the models' machinery loads
-            setup = {**self._fit_setup(), "started": started}
+            setup = {**self._fit_setup(), "started": started, "checkpoint": store}
             learners = [
                 self._column_learner(name, texts, target, n_outputs, int(column_seeds[c, 0]), setup)
                 for c, (name, texts) in enumerate(zip(names, columns, strict=True))
@@ -273,12 +275,6 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         directory = getattr(self, "checkpoint_dir", None)
         if directory is None:
             return None
-        if getattr(self, "max_time", None) is not None:
-            raise ValueError(
-                "checkpoint_dir cannot be combined with max_time: the budget plan rests on a "
-                "timing probe that a resumed fit would not repeat, so its units would not be "
-                "the same; give one or the other"
-            )
         facts = run_facts(columns, target.values, groups, self.get_params())
         return Checkpoint(directory, facts)
 

@@ -195,8 +195,12 @@ class NeuralColumn:
             self.shapes[2],
         )
 
-    def fit(self, jobs: list[tuple[np.ndarray, int]]) -> list[FittedNet]:
-        """One network per job (the folds, or the refit), in lockstep as one group."""
+    def fit(self, jobs: list[tuple[np.ndarray, int]], progress: Any = None) -> list[FittedNet]:
+        """One network per job (the folds, or the refit), in lockstep as one group.
+
+        ``progress``: a checkpoint's :class:`~textcnn._model_file.checkpoint.Progress`,
+        where the training loop keeps its state between epochs (and finds a killed run's).
+        """
         plan = self.setup["plan"]
         deadline = self.setup["budget"].deadline()  # this group's share of max_time
         # the linear heads first: what they take, the networks' deadline accounts for
@@ -209,6 +213,7 @@ class NeuralColumn:
             sample=plan.sample,
             max_length=plan.max_length,
             deadline=deadline,
+            resume=progress,
         )
         # the shared batch order is seeded by the column: a fold trains the same in any group
         nets = torch_package().train_many(

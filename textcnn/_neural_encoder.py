@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import asdict, replace
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
@@ -119,7 +119,37 @@ class _NeuralEncoder(_CrossFitEncoder):
         folds: list[tuple[np.ndarray, np.ndarray]],
         setup: dict[str, Any],
     ) -> _plan.Plan:
-        """The budget planner (:mod:`textcnn._plan`): probe, predict, degrade, log."""
+        """The budget planner (:mod:`textcnn._plan`): probe, predict, degrade, log.
+
+        With a checkpoint, the plan is the first run's (kept in the checkpoint): the units
+        it finished were trained on it, so a resumed run -- with more time, or none --
+        trains the rest of the same plan, ``max_time`` moving only its deadline.
+        """
+        store = setup.get("checkpoint")
+        kept = None if store is None else store.recall("plan")
+        if kept is not None:
+            plan = _plan.Plan(**{k: tuple(v) if isinstance(v, list) else v
+                                 for k, v in kept.items()})  # fmt: skip
+            logger.info(
+                "%s: resuming a checkpoint: its plan is kept (%s); to plan anew for this "
+                "max_time, start over (delete the checkpoint; CLI: --force)",
+                type(self).__name__,
+                plan.describe(),
+            )
+            return plan
+        plan = self._make_plan(learners, target, folds, setup)
+        if store is not None:
+            store.record("plan", asdict(plan))
+        return plan
+
+    def _make_plan(
+        self,
+        learners: list[ColumnLearner],
+        target: _input.Target,
+        folds: list[tuple[np.ndarray, np.ndarray]],
+        setup: dict[str, Any],
+    ) -> _plan.Plan:
+        """Probe, predict and degrade: what this fit can afford (see :meth:`_plan`)."""
         n = len(target.values)
         base = self._base_plan(len(folds), n, target.task)
         if self.max_time is None or not learners:

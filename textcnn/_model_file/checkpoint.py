@@ -1,14 +1,22 @@
 """Checkpoints of a fit's finished work, so that an interrupted fit resumes (issue 31).
 
 A checkpoint directory holds ``checkpoint.json`` (what the run is: a digest of its
-texts, target and groups, its parameters and the package version) and one file per
-finished *unit*: a column's group of fold networks, or its refit network. Each unit is
-written atomically as soon as it is trained, in the model file's layout (the same
-array names, :func:`~textcnn._model_file.state.column_arrays`), in a zip whose
-manifest holds the arrays' sha256. A fit given the same directory loads the units that
-are there instead of training them again; a unit that cannot be read (torn, damaged)
-is trained again, and a directory written for other data or parameters is refused
-with one error naming what differs.
+texts, target and groups, its parameters and the package version, then the plan its
+networks train) and one file per finished *unit*: a column's group of fold networks, or
+its refit network. Each unit is written atomically as soon as it is trained, in the
+model file's layout (the same array names,
+:func:`~textcnn._model_file.state.column_arrays`), in a zip whose manifest holds the
+arrays' sha256. A fit given the same directory loads the units that are there instead
+of training them again; a unit that cannot be read (torn, damaged) is trained again, and
+a directory written for other data or parameters is refused with one error naming what
+differs.
+
+While a unit trains, its training state after each epoch (weights, the optimiser's
+moments, each network's best weights, early-stopping counters and random generators)
+is kept beside it as ``<unit>.progress`` (:class:`Progress`): a run killed mid-unit
+resumes at the next epoch, as if never stopped. A unit that ``max_time``'s deadline
+stopped keeps only its progress file, so a run given more time continues its networks
+from where they stopped instead of from scratch.
 
 Torch-free, like the rest of :mod:`textcnn._model_file`: ``textcnn info DIR`` lists
 the finished units without importing torch.
@@ -36,9 +44,12 @@ logger = logging.getLogger(__name__)
 
 RUN_FILE = "checkpoint.json"
 UNIT_SUFFIX = ".unit"
+PROGRESS_SUFFIX = ".progress"
 UNIT_FORMAT = "textcnn-checkpoint-unit"
-#: Parameters that do not change what a fit computes (on one thread), left out of the digest.
-NEUTRAL_PARAMS = ("checkpoint_dir", "verbose", "n_jobs", "n_threads", "device")
+#: Parameters left out of the digest: those that do not change what a fit computes (on
+#: one thread), and ``max_time``, whose plan the checkpoint records (a resumed run trains
+#: the first run's plan; more time only moves its deadline).
+NEUTRAL_PARAMS = ("checkpoint_dir", "verbose", "n_jobs", "n_threads", "device", "max_time")
 
 
 def _sha256(parts: Sequence[bytes]) -> str:
@@ -156,13 +167,27 @@ class Checkpoint:
                     + "; ".join(changed)
                     + ". Use another directory, or delete this one (CLI: --force) to start over"
                 )
+            facts = {**facts, **{k: v for k, v in then.items() if k not in facts}}
         else:
-            with atomic_path(run) as tmp:
-                Path(tmp).write_text(json.dumps(facts, indent=1), encoding="utf-8")
+            _write_json(run, facts)
+        self.facts = facts
+
+    def recall(self, key: str) -> Any:
+        """What :meth:`record` kept under ``key`` (e.g. the plan), or None."""
+        return self.facts.get("recorded", {}).get(key)
+
+    def record(self, key: str, value: Any) -> None:
+        """Keep a JSON-able ``value`` in ``checkpoint.json`` for a resumed run."""
+        self.facts = {**self.facts, "recorded": {**self.facts.get("recorded", {}), key: value}}
+        _write_json(self.directory / RUN_FILE, self.facts)
 
     def path(self, name: str) -> Path:
         """The file of unit ``name``."""
         return self.directory / f"{name}{UNIT_SUFFIX}"
+
+    def progress(self, name: str) -> Progress:
+        """The training state of unit ``name`` while it trains (see :class:`Progress`)."""
+        return Progress(self.directory / f"{name}{PROGRESS_SUFFIX}", name)
 
     def load(self, name: str, unpack: Callable[[list, dict], list]) -> list | None:
         """The unit's models (``unpack(info, arrays)``), or None if it is not finished.
@@ -185,36 +210,100 @@ class Checkpoint:
 
     def save(self, name: str, models: list, pack: Callable[[list], tuple[list, dict]]) -> None:
         """Write the unit's models (``pack(models) -> (info, arrays)``), atomically."""
-        info, arrays = pack(models)
-        buf = io.BytesIO()
-        np.savez(buf, **arrays)
-        blob = buf.getvalue()
-        manifest = {
-            "format": UNIT_FORMAT,
-            "textcnn_version": __version__,
-            "name": name,
-            "info": info,
-            "sha256": hashlib.sha256(blob).hexdigest(),
-        }
-        with atomic_path(self.path(name)) as tmp:
-            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr("unit.json", json.dumps(manifest))
-                zf.writestr("arrays.npz", blob)
+        _write_zip(self.path(name), name, *pack(models))
 
     def fit(
         self,
         name: str,
-        fit: Callable[[list], list],
+        fit: Callable[..., list],
         jobs: list,
         pack: Callable[[list], tuple[list, dict]],
         unpack: Callable[[list, dict], list],
     ) -> list:
-        """``fit(jobs)``'s models: the unit a former run finished, else trained and written."""
+        """``fit(jobs, progress)``'s models: the unit a former run finished, else trained.
+
+        A unit trained to its end is written and its progress file removed; one that the
+        deadline stopped (a model's ``deadline_cut``) keeps its progress file instead, so a
+        resumed run continues it.
+        """
         models = self.load(name, unpack)
-        if models is None:
-            models = fit(jobs)
-            self.save(name, models, pack)
+        if models is not None:
+            return models
+        progress = self.progress(name)
+        models = fit(jobs, progress)
+        if any(getattr(m, "deadline_cut", False) for m in models):
+            logger.info(
+                "checkpoint: %s was stopped by max_time; its training state is kept in %s "
+                "(a resumed run continues it)",
+                name,
+                progress.path,
+            )
+            return models
+        self.save(name, models, pack)
+        progress.path.unlink(missing_ok=True)
         return models
+
+
+class Progress:
+    """The training state of one unit between epochs: ``<unit>.progress`` (atomic).
+
+    The training loop (:func:`textcnn._torch.training.fit_loop`) saves its state after
+    each epoch and, starting, loads one a former run left. Stored as a unit is: a zip of
+    the facts (JSON) and the arrays (``.npz``) with their sha256.
+
+    Parameters
+    ----------
+    path : Path
+        The progress file.
+    name : str
+        The unit's name.
+    """
+
+    def __init__(self, path: Path, name: str) -> None:
+        self.path, self.name = path, name
+
+    def load(self) -> tuple[dict, dict[str, np.ndarray]] | None:
+        """The saved facts and arrays, or None (none saved; a damaged one is removed)."""
+        if not self.path.is_file():
+            return None
+        try:
+            return read_unit(self.path)
+        except Exception as exc:  # torn or damaged: that unit starts over
+            logger.warning("checkpoint %s is damaged (%s): the unit starts over", self.path, exc)
+            self.path.unlink(missing_ok=True)
+            return None
+
+    def save(self, info: dict, arrays: dict[str, np.ndarray]) -> None:
+        """Replace the saved state, atomically."""
+        _write_zip(self.path, self.name, info, arrays)
+
+
+def _write_json(path: Path, facts: dict[str, Any]) -> None:
+    text = json.dumps(facts, indent=1, default=lambda v: v.item())  # numpy scalars
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+
+
+def _write_zip(path: Path, name: str, info: Any, arrays: dict[str, np.ndarray]) -> None:
+    """A unit or progress file: manifest (facts, sha256 of the arrays) and arrays, atomically.
+
+    Stored, not deflated: the arrays are float weights that do not compress, and a
+    progress file is written after every epoch.
+    """
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    blob = buf.getvalue()
+    manifest = {
+        "format": UNIT_FORMAT,
+        "textcnn_version": __version__,
+        "name": name,
+        "info": info,
+        "sha256": hashlib.sha256(blob).hexdigest(),
+    }
+    with atomic_path(path) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
+            zf.writestr("unit.json", json.dumps(manifest))
+            zf.writestr("arrays.npz", blob)
 
 
 def read_unit(path: Path) -> tuple[list, dict[str, np.ndarray]]:
@@ -232,11 +321,15 @@ def read_unit(path: Path) -> tuple[list, dict[str, np.ndarray]]:
 
 
 def clear(directory: str | os.PathLike[str]) -> int:
-    """Remove a checkpoint directory's run file and units (``--force``); how many files."""
+    """Remove a checkpoint directory's run file, units and progress (``--force``); how many."""
     directory = Path(directory)
     if not directory.is_dir():
         return 0
-    files = [directory / RUN_FILE, *directory.glob(f"*{UNIT_SUFFIX}")]
+    files = [
+        directory / RUN_FILE,
+        *directory.glob(f"*{UNIT_SUFFIX}"),
+        *directory.glob(f"*{PROGRESS_SUFFIX}"),
+    ]
     removed = 0
     for f in files:
         if f.is_file():
@@ -246,12 +339,18 @@ def clear(directory: str | os.PathLike[str]) -> int:
 
 
 def describe(directory: str | os.PathLike[str]) -> list[str]:
-    """Lines for ``textcnn info DIR``: the run, and each finished unit (readable or not)."""
+    """Lines for ``textcnn info DIR``: the run, its plan, each unit finished or in progress."""
     directory = Path(directory)
     facts = json.loads((directory / RUN_FILE).read_text(encoding="utf-8"))
     lines = [
         f"checkpoint:   {directory} (textcnn {facts.get('version')}, {facts.get('rows')} rows)",
     ]
+    plan = facts.get("recorded", {}).get("plan")
+    if plan:
+        lines.append(
+            f"  plan: {plan.get('folds')} folds x {plan.get('epochs')} epochs"
+            + ("" if plan.get("train", True) else ", n-gram features only (stepped aside)")
+        )
     units = sorted(directory.glob(f"*{UNIT_SUFFIX}"))
     for path in units:
         try:
@@ -259,6 +358,15 @@ def describe(directory: str | os.PathLike[str]) -> list[str]:
             state = f"finished, {len(info)} network(s)"
         except Exception as exc:
             state = f"damaged ({exc}): trained again on resume"
+        lines.append(f"  {path.stem:<24} {state}")
+    for path in sorted(directory.glob(f"*{PROGRESS_SUFFIX}")):
+        try:
+            info, _ = read_unit(path)
+            state = f"in progress: {info['epoch']} of {info['n_epochs']} epochs done"
+            if info.get("deadline_cut"):
+                state += ", stopped by max_time (a resumed run continues it)"
+        except Exception as exc:
+            state = f"damaged ({exc}): starts over on resume"
         lines.append(f"  {path.stem:<24} {state}")
     if not units:
         lines.append("  no unit finished yet")

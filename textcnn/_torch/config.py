@@ -53,6 +53,10 @@ class TrainConfig:
         Share of its rows each network trains on per epoch, drawn anew each epoch.
     max_length : int or None, default=None
         Tokens per row kept for training steps (validation reads whole rows).
+    resume : object or None, default=None
+        Where the loop keeps its state between epochs and finds a former run's
+        (``load() -> (info, arrays) | None``, ``save(info, arrays)``: a checkpoint's
+        :class:`~textcnn._model_file.checkpoint.Progress`); None: nothing kept.
     """
 
     max_epochs: int = 10
@@ -71,6 +75,7 @@ class TrainConfig:
     warmup: float = 0.1
     sample: float = 1.0
     max_length: int | None = None
+    resume: Any = None
 
 
 @dataclass

@@ -13,7 +13,10 @@ Read it top-down, as skorch's ``fit_loop`` / ``train_step`` / ``validation_step`
 :func:`train_many` prepares the members (:func:`prepare_members`, :func:`build_group`)
 and runs :func:`fit_loop`, which runs :func:`train_epoch` (one :func:`train_step` per
 lockstep step) and :func:`validation_step` (validation loss, best checkpoint, early
-stopping) per epoch; :func:`finish` puts back each member's best weights.
+stopping) per epoch; :func:`finish` puts back each member's best weights. With
+``cfg.resume`` (a checkpoint), the loop's whole state is saved after each epoch
+(:func:`loop_state`) and a former run's is picked up (:func:`restore_loop`), so a fit
+killed mid-training goes on at the next epoch exactly as if it had not stopped.
 
 A member is built by a zero-argument factory *inside* a forked torch RNG seeded with
 its own seed, so the same seed gives the same weights, dropout masks and batch order
@@ -319,9 +322,24 @@ def fit_loop(
     """
     optimizer = GroupAdam(group.parameter_owners(), len(members), cfg.lr, cfg.weight_decay)
     running = list(range(len(members)))
+    done_epochs = 0
+    if cfg.resume is not None:
+        saved = cfg.resume.load()
+        if saved is not None:
+            try:
+                done_epochs, running = restore_loop(saved, group, optimizer, members, generators)
+            except (ValueError, KeyError) as exc:
+                raise ValueError(
+                    f"{cfg.name}: the checkpoint's training state cannot be resumed ({exc}); "
+                    "delete the checkpoint directory (CLI: --force) to start over"
+                ) from exc
+            logger.info(
+                "%s: resumed from a checkpoint after epoch %d of %d", cfg.name, done_epochs,
+                n_epochs,
+            )  # fmt: skip
     clock = Clock(cfg, n_epochs)
     bar = tqdm(
-        range(1, n_epochs + 1),
+        range(done_epochs + 1, n_epochs + 1),
         desc="epochs",
         leave=False,
         disable=None if cfg.progress else True,  # None: off when not a TTY
@@ -346,6 +364,13 @@ def fit_loop(
         clock.end_epoch(epoch)
         bar.set_postfix(running=len(running))
         if done < 1.0:
+            for k in running:
+                members[k].deadline_cut = True
+        if cfg.resume is not None and running and (epoch < n_epochs or done < 1.0):
+            # more to train (now or, cut by the deadline, in a resumed run): keep the state
+            cfg.resume.save(*loop_state(group, optimizer, members, generators, epoch, running,
+                                        n_epochs))  # fmt: skip
+        if done < 1.0:
             logger.warning(
                 "%s: max_time reached in epoch %d of %d (%.0f%% of it)",
                 cfg.name,
@@ -353,11 +378,98 @@ def fit_loop(
                 n_epochs,
                 100 * done,
             )
-            for k in running:
-                members[k].deadline_cut = True
             break
         if not running:
             break
+
+
+def loop_state(
+    group: nn.Module,
+    optimizer: GroupAdam,
+    members: list[Member],
+    generators: list[torch.Generator],
+    epoch: int,
+    running: list[int],
+    n_epochs: int,
+) -> tuple[dict, dict[str, np.ndarray]]:
+    """Everything the loop carries from one epoch to the next, as facts and arrays.
+
+    The group's weights, the optimiser's moments and step counts, and per member its
+    best weights, early-stopping counters, batch-order RNG and dropout generator: what
+    :func:`restore_loop` needs for the next epoch to run as if the loop had not stopped.
+    """
+    arrays = {f"group/{k}": v.detach().cpu().numpy() for k, v in group.state_dict().items()}
+    for i, (m, v) in enumerate(optimizer.moments):
+        arrays[f"adam/{i}/m"], arrays[f"adam/{i}/v"] = m.cpu().numpy(), v.cpu().numpy()
+    arrays["adam/steps"] = optimizer.steps.copy()
+    facts = []
+    for k, member in enumerate(members):
+        kind, keys, pos, has_gauss, cached = member.rng.get_state()
+        arrays[f"rng/{k}"] = keys
+        arrays[f"generator/{k}"] = generators[k].get_state().numpy()
+        for name, t in (member.best_state or {}).items():
+            arrays[f"best/{k}/{name}"] = t.cpu().numpy()
+        facts.append(
+            {
+                "best_loss": member.best_loss,
+                "best_epoch": member.best_epoch,
+                "stale": member.stale,
+                "epochs_trained": member.epochs_trained,
+                "deadline_cut": member.deadline_cut,
+                "best_state": member.best_state is not None,
+                "rng": [kind, int(pos), int(has_gauss), float(cached)],
+            }
+        )
+    info = {
+        "epoch": epoch,
+        "n_epochs": n_epochs,
+        "running": list(running),
+        "deadline_cut": any(m.deadline_cut for m in members),
+        "members": facts,
+    }
+    return info, arrays
+
+
+def restore_loop(
+    saved: tuple[dict, dict[str, np.ndarray]],
+    group: nn.Module,
+    optimizer: GroupAdam,
+    members: list[Member],
+    generators: list[torch.Generator],
+) -> tuple[int, list[int]]:
+    """Put back what :func:`loop_state` saved; the epochs done and the members running.
+
+    Members the deadline had stopped run on (a resumed run has its own deadline). A
+    state that does not fit this group (another shape) is refused with ``ValueError``.
+    """
+    info, arrays = saved
+    weights = {k[len("group/") :]: v for k, v in arrays.items() if k.startswith("group/")}
+    own = group.state_dict()
+    if len(info["members"]) != len(members) or {k: v.shape for k, v in weights.items()} != {
+        k: tuple(v.shape) for k, v in own.items()
+    }:
+        raise ValueError("the saved training state is of another group of networks")
+    group.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
+    device = own[next(iter(own))].device
+    with torch.no_grad():
+        for i, (m, v) in enumerate(optimizer.moments):
+            m.copy_(torch.from_numpy(arrays[f"adam/{i}/m"]))
+            v.copy_(torch.from_numpy(arrays[f"adam/{i}/v"]))
+    optimizer.steps[:] = arrays["adam/steps"]
+    for k, (member, facts) in enumerate(zip(members, info["members"], strict=True)):
+        kind, pos, has_gauss, cached = facts["rng"]
+        member.rng.set_state((kind, arrays[f"rng/{k}"], pos, has_gauss, cached))
+        generators[k].set_state(torch.from_numpy(arrays[f"generator/{k}"]))
+        member.best_loss, member.best_epoch = float(facts["best_loss"]), facts["best_epoch"]
+        member.stale, member.epochs_trained = facts["stale"], float(facts["epochs_trained"])
+        member.deadline_cut = False  # it trains on
+        prefix = f"best/{k}/"
+        member.best_state = (
+            {n[len(prefix) :]: torch.from_numpy(v).to(device) for n, v in arrays.items()
+             if n.startswith(prefix)}
+            if facts["best_state"] else None
+        )  # fmt: skip
+    return int(info["epoch"]), [int(k) for k in info["running"]]
 
 
 def finish(group: nn.Module, members: list[Member], task: str, device: str) -> list[FittedNet]:
