@@ -8,6 +8,7 @@ measured output is on the Benchmarks pages).
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -53,8 +54,12 @@ numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 
 # Markdown pages (the user guide and the benchmarks).
-myst_enable_extensions = ["colon_fence", "deflist"]
+myst_enable_extensions = ["colon_fence", "deflist", "substitution"]
 myst_heading_anchors = 3
+# The set-up timings the pages quote ({{ demo_fit }}, ...): one generated, dated source,
+# written by benchmarks/timings.py.
+TIMINGS = ROOT / "benchmarks" / "results" / "timings.json"
+myst_substitutions = json.loads(TIMINGS.read_text(encoding="utf-8"))["substitutions"]
 
 # The examples gallery: rendered, not executed (filename_pattern matches no file).
 sphinx_gallery_conf = {

@@ -349,6 +349,8 @@ NAMED = {  # string parameters: a value other than the default, and what it pars
     "target_type": ("continuous", "continuous"),
     "device": ("cpu", "cpu"),
     "empty_text": ("nan", "nan"),
+    "analyzer": ("char_wb", "char_wb"),
+    "empty_columns": ("drop", "drop"),
 }
 
 
@@ -376,7 +378,8 @@ def other_value(name, default):
 
 
 @pytest.mark.parametrize(
-    ("kind", "cls_name"), [("cnn", "TextCNNEncoder"), ("bilstm", "TextRNNEncoder")]
+    ("kind", "cls_name"),
+    [("cnn", "TextCNNEncoder"), ("bilstm", "TextRNNEncoder"), ("tfidf", "TfidfLinearEncoder")],
 )
 def test_every_encoder_parameter_is_an_option_that_reaches_the_encoder(kind, cls_name):
     import inspect
@@ -387,7 +390,7 @@ def test_every_encoder_parameter_is_an_option_that_reaches_the_encoder(kind, cls
     cls = getattr(textcnn, cls_name)
     parser = cli.build_parser()
     params = [p for p in inspect.signature(cls).parameters.values() if p.name not in EXCLUDED]
-    assert len(params) >= 20  # a sanity check on the signature reading
+    assert len(params) >= (10 if kind == "tfidf" else 20)  # the signature was read
     # options not given keep the encoder's own defaults (the CLI's seed default is 0)
     preset = {"cell": "lstm"} if kind == "bilstm" else {}
     unset = cli.make_encoder(parser.parse_args([*BASE, "--kind", kind])).get_params()
@@ -600,3 +603,37 @@ def test_checkpoint_resumes_refuses_another_run_and_info_lists_it(train_csv, tmp
     one_line_error(fit(3, "--checkpoint", ckpt, "--lr", "0.02"), "another run", "lr", "--force")
     assert fit(3, "--checkpoint", ckpt, "--lr", "0.02", "--force").returncode == 0
     assert unit.stat().st_mtime_ns != written  # started over
+
+
+def test_kind_tfidf_fits_saves_informs_and_transforms(train_csv, tmp_path):
+    """The cheap peer is first-class: fit-transform, a pickle-free model file, info, transform."""
+    model, oof = tmp_path / "t.textcnn", tmp_path / "oof.csv"
+    out = run("fit-transform", train_csv, "--text", "review", "--target", "label", "--id", "id",
+              "--kind", "tfidf", "--C", "2", "--min-df", "1", "--model-out", model, "--out", oof,
+              "-q")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    frame = pd.read_csv(train_csv)
+    enc = textcnn.TfidfLinearEncoder(C=2, min_df=1, random_state=0)
+    expected = enc.fit_transform(frame[["review"]], frame["label"])
+    np.testing.assert_allclose(pd.read_csv(oof)["review__tfidf_pos"], expected[:, 0], rtol=1e-6)
+    with zipfile.ZipFile(model) as zf:
+        assert sorted(zf.namelist()) == [
+            "manifest.json", "ngrams.json", "tensors.npz", "vocabularies.json"
+        ]  # fmt: skip
+    info = run("info", model).stdout
+    assert "class:        TfidfLinearEncoder" in info
+    assert "TF-IDF + logistic regression, 5 per text column (5 fold models averaged)" in info
+    n_grams = len(enc.models_[0][0][0].vocabulary_)
+    assert f"n-grams:      review {n_grams:,}" in info
+    assert "review: oof_accuracy" in info
+    new = tmp_path / "new.csv"
+    out = run("transform", "--model", model, train_csv, "--out", new, "--threads", "2", "-q")
+    assert out.returncode == 0, out.stderr
+    np.testing.assert_allclose(
+        pd.read_csv(new)["review__tfidf_pos"], enc.transform(frame[["review"]])[:, 0], rtol=1e-6
+    )
+    # options of the networks are refused for it, as one line
+    refused = run("fit-transform", train_csv, "--text", "review", "--target", "label",
+                  "--kind", "tfidf", "--checkpoint", tmp_path / "c", "--model-out",
+                  tmp_path / "x", "--out", tmp_path / "x.csv")  # fmt: skip
+    one_line_error(refused, "--checkpoint applies to --kind cnn/bigru/bilstm/char, not tfidf")

@@ -99,3 +99,24 @@ def test_readme_is_one_screen_and_names_the_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in readme and "make test" in ci
     assert "make docs" in readme and "make docs" in ci
+
+
+def test_set_up_timings_come_from_the_one_generated_file():
+    """The demo, quickstart, suite and CI times: one dated file, read by the pages (issue 32)."""
+    import json
+
+    timings = json.loads((ROOT / "benchmarks" / "results" / "timings.json").read_text())
+    subs = timings["substitutions"]
+    used = {page: set(re.findall(r"\{\{\s*(\w+)\s*\}\}", page.read_text())) for page in DOC_PAGES}
+    assert {p for p in used if used[p] - set(subs)} == set()  # every name is in the file
+    pages = [ROOT / "docs" / "getting_started.md", ROOT / "docs" / "user_guide" / "threads.md"]
+    needed = {"demo_fit", "demo_when", "quickstart_fit", "suite_time", "ci_time", "ci_when"}
+    assert needed <= set().union(*(used[p] for p in pages))
+    text = "\n".join(p.read_text() for p in pages)
+    # no hand-typed figure beside them: the demo's and the suite's times only as substitutions
+    assert not re.search(r"fit_transform \d+(\.\d)? s", text)
+    assert not re.search(r"\d+ min \d+ s", text)
+    # each figure is dated (or says it was not measured yet: --suite / --ci not run)
+    dated = r"\d{4}-\d\d-\d\d \d\d:\d\d UTC|not measured"
+    assert all(re.fullmatch(dated, v) for k, v in subs.items() if k.endswith("_when"))
+    assert subs["demo_when"] != "not measured"

@@ -179,3 +179,31 @@ def test_texts_cut_at_max_length_are_counted_once_per_column(caplog):
         f"column 'note': {n_long} of {len(X)} texts are longer than max_length=6 tokens: the "
         "networks read their first 6 (the longest has 9)"
     )
+
+
+@pytest.mark.parametrize("kind", list(ENCODERS))
+def test_empty_columns_drop_leaves_an_all_blank_column_out(kind, tmp_path, caplog):
+    """empty_columns="drop": the blank column gets no outputs; the rest is the fit without it."""
+    X, y, _ = sparse_table("binary")
+    X = X.assign(empty=[None, "", "  "] * (len(X) // 3))[["note", "empty", "title"]]
+    with pytest.raises(ValueError, match="text column 'empty' is empty in every row.*'drop'"):
+        ENCODERS[kind]().fit(X, y)  # the default: one clear error
+    with caplog.at_level("WARNING", logger="textcnn"):
+        enc = ENCODERS[kind](empty_columns="drop")
+        oof = enc.fit_transform(X, y)
+    assert any("'empty' is empty in every row: dropped" in r.getMessage() for r in caplog.records)
+    assert enc.dropped_columns_ == ["empty"] and enc.kept_columns_ == [0, 2]
+    assert [n.split("__")[0] for n in enc.get_feature_names_out()] == ["note", "title"]
+    alone = ENCODERS[kind]()
+    np.testing.assert_array_equal(oof, alone.fit_transform(X[["note", "title"]], y))
+    new = X[:9].assign(empty=["now it has text"] * 9)  # transform takes it, and ignores it
+    np.testing.assert_array_equal(enc.transform(new), alone.transform(new[["note", "title"]]))
+    # a model file keeps the choice
+    enc.save(tmp_path / "m.textcnn")
+    loaded = textcnn.load(tmp_path / "m.textcnn")
+    assert loaded.dropped_columns_ == ["empty"]
+    assert list(loaded.get_feature_names_out()) == list(enc.get_feature_names_out())
+    np.testing.assert_array_equal(loaded.transform(new), enc.transform(new))
+    # nothing left to encode: an error
+    with pytest.raises(ValueError, match=r"every text column \('empty'\) is empty"):
+        ENCODERS[kind](empty_columns="drop").fit(X[["empty"]], y)

@@ -96,3 +96,48 @@ def test_a_class_missing_from_a_fold_gets_probability_zero():
     assert oof.shape == (61, 4)
     np.testing.assert_allclose(oof.sum(1), 1.0)
     assert oof[60, 3] == 0.0  # row 60 ("d") was held out from the only fold that had "d"
+
+
+@pytest.mark.parametrize("case", ["binary", "multiclass", "continuous", "refit", "char"])
+def test_save_and_load_give_the_same_features(tmp_path, case):
+    """A pickle-free model file (the neural encoders'): the loaded transform is equal."""
+    import subprocess
+    import sys
+
+    import textcnn
+
+    rng = np.random.RandomState(0)
+    words = np.array(["red", "green", "blue", "x", "y", "z"])
+    X = pd.DataFrame({"a": [" ".join(rng.choice(words, 5)) for _ in range(90)]})
+    X["b"] = X["a"].str[::-1]
+    y = {
+        "binary": np.array(["no", "yes"])[(X["a"].str.count("red") > 0).astype(int)],
+        "multiclass": np.array(["r", "g", "b"])[rng.randint(0, 3, 90)],
+        "continuous": X["a"].str.count("red") * 2.0 - X["a"].str.count("blue"),
+    }.get(case, (X["a"].str.count("red") > 1).to_numpy())
+    params = {"cv": 3, "random_state": 0, "min_df": 1}
+    if case == "refit":
+        params["refit"] = True
+    if case == "continuous":
+        params["target_type"] = "continuous"
+    if case == "char":
+        params.update(analyzer="char_wb", ngram_range=(2, 4), lowercase=False)
+    enc = TfidfLinearEncoder(**params).set_output(transform="pandas").fit(X, y)
+    path = tmp_path / "m.textcnn"
+    enc.save(path)
+    new = pd.DataFrame({"a": ["red red x", "", "blue z y green"], "b": ["der", "x", ""]})
+    loaded = textcnn.load(path)
+    assert type(loaded) is TfidfLinearEncoder
+    assert loaded.get_params() == enc.get_params()
+    assert len(loaded.models_[0]) == (1 if case == "refit" else 3)
+    pd.testing.assert_frame_equal(loaded.transform(new), enc.transform(new), check_exact=True)
+    pd.testing.assert_frame_equal(loaded.transform(X), enc.transform(X), check_exact=True)
+    assert list(loaded.get_feature_names_out()) == list(enc.get_feature_names_out())
+    # loading it imports no torch
+    code = (
+        "import sys, pandas, textcnn; "
+        "textcnn.load(sys.argv[1]).transform(pandas.DataFrame({'a': ['red x'], 'b': ['x']})); "
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr

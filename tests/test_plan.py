@@ -320,3 +320,51 @@ def test_a_group_behind_its_plan_follows_the_clock_to_the_deadline(monkeypatch):
     free.step(1, 5, 100, 3)
     free.end_epoch(1)
     assert not free.behind and free.time_progress() == 0.0
+
+
+def test_networks_behind_their_ngram_models_after_one_epoch_stop_there(monkeypatch, caplog):
+    """The early judge: the same features as the guard after training, from one epoch of four."""
+    from textcnn import _neural_column
+
+    X, y = data(300)
+    X = [t + (" zq" if c == "pos" else " xv") for t, c in zip(X, y, strict=True)]  # a perfect cue
+    params = {**FAST, "max_epochs": 4, "step_aside": True}
+    with caplog.at_level("INFO", logger="textcnn"):
+        early = TextCNNEncoder(**params)
+        out = early.fit_transform(X, y)
+    assert "after epoch 1 the networks are far behind their n-gram models" in caplog.text
+    assert early.plan_.aside == ("x0",)
+    assert early.epochs_trained_ == {"x0": [1.0, 1.0, 1.0]}  # three epochs each not trained
+    monkeypatch.setattr(_neural_column, "EARLY_JUDGE", False)
+    late = TextCNNEncoder(**params)
+    np.testing.assert_array_equal(late.fit_transform(X, y), out)  # the guard: the same heads
+    assert late.plan_.aside == ("x0",) and late.epochs_trained_ == {"x0": [4.0, 4.0, 4.0]}
+    # a refit after it trains no network either
+    refit = TextCNNEncoder(**{**params, "refit": True})
+    monkeypatch.setattr(_neural_column, "EARLY_JUDGE", True)
+    refit.fit_transform(X, y)
+    assert [net.module for net in refit.models_[0]] == [None]
+
+
+def test_the_early_judge_passes_networks_that_beat_their_heads(monkeypatch):
+    """A judge that finds the blend ahead changes nothing: the output of training on."""
+    from textcnn import _neural_column
+
+    X, y = data(300)
+    params = {**FAST, "max_epochs": 3, "step_aside": False}
+    expected = TextCNNEncoder(**params).fit_transform(X, y)
+    asked = []
+
+    def ahead(self, jobs, heads, verdict, folds):  # the judge's answer: "they pay"
+        def judge(outputs_of):
+            outs = outputs_of([np.arange(5)] * len(jobs))
+            asked.append([o.shape for o in outs])
+            return False
+
+        return judge
+
+    monkeypatch.setattr(_neural_column.NeuralColumn, "early_judge", ahead)
+    enc = TextCNNEncoder(**params)
+    np.testing.assert_array_equal(enc.fit_transform(X, y), expected)
+    assert asked == [[(5, 2)] * 3]  # once, after epoch 1, each member's probabilities
+    assert enc.epochs_trained_ == {"x0": [3.0, 3.0, 3.0]}

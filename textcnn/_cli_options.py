@@ -54,16 +54,15 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "bigru": ("TextRNNEncoder", {"cell": "gru"}),
     "bilstm": ("TextRNNEncoder", {"cell": "lstm"}),
     "char": ("TextCNNEncoder", CHAR_CNN_PARAMS),
+    "tfidf": ("TfidfLinearEncoder", {}),
 }
 
 
 def _kinds() -> dict[str, tuple[type, dict[str, Any]]]:
-    """:data:`KINDS` with the encoder classes (imports them, and torch)."""
-    from . import _encoders
+    """:data:`KINDS` with the encoder classes (imports them)."""
+    import textcnn
 
-    return {
-        kind: (getattr(_encoders, name), dict(preset)) for kind, (name, preset) in KINDS.items()
-    }
+    return {kind: (getattr(textcnn, name), dict(preset)) for kind, (name, preset) in KINDS.items()}
 
 
 def _numpydoc_parameters(cls: type) -> dict[str, tuple[str, str]]:
@@ -260,7 +259,7 @@ def make_encoder(args: argparse.Namespace) -> Any:
 
     Returns
     -------
-    TextCNNEncoder or TextRNNEncoder
+    TextCNNEncoder, TextRNNEncoder or TfidfLinearEncoder
         Unfitted; parameters not given keep the class's (or the kind's preset) default.
     """
     cls, preset = _kinds()[args.kind]
@@ -288,10 +287,3 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text}")
     return value
-
-
-def _human(value: Any) -> str:
-    """A metric for people: 4 significant digits (``0.4395``, ``59.43``); others as str."""
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)

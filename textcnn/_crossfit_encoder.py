@@ -64,6 +64,7 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         "refit": ["boolean"],
         "target_type": [StrOptions(set(_input.TARGET_TYPES))],
         "empty_text": [StrOptions({"prior", "nan"})],
+        "empty_columns": [StrOptions({"error", "drop"})],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -123,11 +124,21 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         )
         return [[_input.to_text(v) for v in X[:, j]] for j in range(X.shape[1])]
 
-    def _column_names(self) -> list[str]:
+    def _input_names(self) -> list[str]:
+        """Every input column's name (``x0``, ``x1``, ... for unnamed input)."""
         names = getattr(self, "feature_names_in_", None)
         if names is None:
             return [f"x{j}" for j in range(self.n_features_in_)]
         return [str(n) for n in names]
+
+    def _column_names(self) -> list[str]:
+        """The encoded columns' names: the input's, less those ``empty_columns`` dropped."""
+        return self._encoded(self._input_names())
+
+    def _encoded(self, columns: list[Any]) -> list[Any]:
+        """The entries of the columns that are encoded (``empty_columns="drop"``)."""
+        kept = getattr(self, "kept_columns_", None)  # None: every one (and older files)
+        return list(columns) if kept is None else [columns[j] for j in kept]
 
     def _set_fitted(
         self,
@@ -159,8 +170,12 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
     def _fit(self, X: Any, y: Any, groups: Any, oof: bool) -> np.ndarray | None:
         started = time.time()  # max_time counts from here
         columns = self._texts(X, reset=True)
-        names = self._column_names()
-        blanks = _input.check_text_columns(names, columns)
+        names = self._input_names()
+        blanks = _input.check_text_columns(names, columns, self.empty_columns)
+        # which columns are encoded: an input fact, set with feature_names_in_ (above)
+        self.kept_columns_ = [j for j, blank in enumerate(blanks) if not blank.all()]
+        self.dropped_columns_ = [names[j] for j, blank in enumerate(blanks) if blank.all()]
+        columns, names, blanks = (self._encoded(v) for v in (columns, names, blanks))
         n = len(columns[0])
         target = _input.encode_target(y, n, self.target_type, type(self).__name__)
         n_outputs = 1 if target.classes is None else len(target.classes)
@@ -352,7 +367,7 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
             Features, see :meth:`get_feature_names_out`.
         """
         check_is_fitted(self, "models_")
-        columns = self._texts(X, reset=False)
+        columns = self._encoded(self._texts(X, reset=False))
         with self._compute_context():
             blocks = [
                 _output_columns(self._predict_column(c, t), self.target_type_)
@@ -379,7 +394,7 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
             One name per output column.
         """
         check_is_fitted(self, "models_")
-        names = self._column_names()
+        names = self._input_names()
         if input_features is not None:
             input_features = [str(f) for f in input_features]
             if len(input_features) != len(names) or (
@@ -387,6 +402,7 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
             ):
                 raise ValueError(f"input_features {input_features} do not match {names}")
             names = input_features
+        names = self._encoded(names)
         if self.target_type_ == "continuous":
             suffixes = [""]
         elif self.target_type_ == "binary":

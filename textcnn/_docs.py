@@ -32,7 +32,12 @@ EMPTY_TEXT_PARAM = """empty_text : {"prior", "nan"}, default="prior"
         for an empty text differs from fold to fold, so without one value new blank rows
         would get a value no training row has, and a tree that split between the folds'
         values would send them all one way. The prior is one value for every blank row,
-        so it tells a downstream model only that the text is blank.""".rstrip()
+        so it tells a downstream model only that the text is blank.
+    empty_columns : {"error", "drop"}, default="error"
+        A text column blank in every training row: ``"error"`` stops the fit with an
+        error naming it; ``"drop"`` leaves it out with a WARNING -- it gets no output
+        columns (``dropped_columns_`` names it; ``transform`` still takes it, and
+        ignores it). At least one column must hold text.""".rstrip()
 
 NETWORK_PARAMS = """linear_blend : float, default=0.5
         Weight of an n-gram linear model in the output: each network (fold or refit)
@@ -121,12 +126,13 @@ FIT_PARAMS = """weight_decay : float, default=0.0
         that a column's features are never worse than ``TfidfLinearEncoder``'s: when the
         blend does not rank the rows better than the n-gram models alone, out of fold on the
         same folds (ROC AUC, one-vs-rest for several classes; R² once linearly rescaled for
-        a continuous target: a tree reads a feature's order only), when the budget
-        planner finds no plan that fits
-        ``max_time`` and trains enough, or when a deadline stops the networks under the
-        planner's floor, the column's output is its n-gram models' alone (``plan_.aside``
-        lists those columns; a refit then trains no network for them). Needs
-        ``linear_blend > 0``. False: the networks always give the features.
+        a continuous target: a tree reads a feature's order only), when after their first
+        epoch they are far behind the n-gram models on the folds' held-out rows (the early
+        judge: the rest of the training is then not spent), when the budget planner finds
+        no plan that fits ``max_time`` and trains enough, or when a deadline stops the
+        networks under the planner's floor, the column's output is its n-gram models' alone
+        (``plan_.aside`` lists those columns; a refit then trains no network for them).
+        Needs ``linear_blend > 0``. False: the networks always give the features.
     checkpoint_dir : str, path or None, default=None
         Keep the fit's finished work here, so that an interrupted fit resumes: each
         finished unit (a column's group of fold networks, its refit network) is written
@@ -135,9 +141,14 @@ FIT_PARAMS = """weight_decay : float, default=0.0
         and trains only the rest; the result is the uninterrupted fit's (bit-identical on
         one thread). A directory written by another run (other texts, target, groups or
         parameters, another textcnn version) is refused with one error naming what
-        differs; a damaged unit is trained again. Not with ``max_time`` (its plan rests
-        on a timing probe that a resumed run would not repeat). CLI ``--checkpoint DIR``
-        (``--force`` starts over); ``textcnn info DIR`` lists the finished units.
+        differs; a damaged unit is trained again. While a unit trains, its training
+        state is kept after each epoch, so a fit killed mid-unit resumes at the next
+        epoch (the same result). With ``max_time``: the first run's plan is kept in the
+        checkpoint and a resumed run trains the rest of it (``max_time`` may differ: it
+        moves the deadline only); networks that the deadline stopped keep their state, so
+        a run given more time continues them instead of starting over. CLI
+        ``--checkpoint DIR`` (``--force`` starts over); ``textcnn info DIR`` lists the
+        finished units and those in progress.
     n_jobs : int or None, default=None
         Jobs run at once through joblib (None: one, or what an enclosing
         ``joblib.parallel_config`` says -- e.g. ``backend="dask"`` runs them on a Dask

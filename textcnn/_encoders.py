@@ -107,6 +107,7 @@ class TextCNNEncoder(_NeuralEncoder):
         refit: bool = False,
         target_type: str = "auto",
         empty_text: str = "prior",
+        empty_columns: str = "error",
         max_epochs: int | str = "auto",
         batch_size: int | str = "auto",
         lr: float | str = "auto",
@@ -140,6 +141,7 @@ class TextCNNEncoder(_NeuralEncoder):
         self.refit = refit
         self.target_type = target_type
         self.empty_text = empty_text
+        self.empty_columns = empty_columns
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -215,7 +217,7 @@ class TextCNNEncoder(_NeuralEncoder):
         check_is_fitted(self, "models_")
         names = self._column_names()
         c = names.index(str(column)) if isinstance(column, str) else int(column)
-        texts = self._texts(X, reset=False)[c]
+        texts = self._encoded(self._texts(X, reset=False))[c]
         docs = [doc[: self.max_length] for doc in self._tokenize(texts)]
         ids, lengths = _text.encode(docs, self.vocabularies_[c], self.max_length)
         net: TextCNN = self.models_[c][model].module
@@ -339,6 +341,7 @@ class TextRNNEncoder(_NeuralEncoder):
         refit: bool = False,
         target_type: str = "auto",
         empty_text: str = "prior",
+        empty_columns: str = "error",
         max_epochs: int | str = 10,
         batch_size: int | str = 50,
         lr: float | str = 1e-3,
@@ -374,6 +377,7 @@ class TextRNNEncoder(_NeuralEncoder):
         self.refit = refit
         self.target_type = target_type
         self.empty_text = empty_text
+        self.empty_columns = empty_columns
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -408,8 +412,10 @@ class TextRNNEncoder(_NeuralEncoder):
         )
 
 
-def load(path: str | os.PathLike[str]) -> _NeuralEncoder:
+def load(path: str | os.PathLike[str]) -> Any:
     """Load an encoder saved by ``encoder.save(path)`` (on the CPU, ready to ``transform``).
+
+    Any of the three encoders; a ``TfidfLinearEncoder`` file loads without torch.
 
     Parameters
     ----------
@@ -418,7 +424,7 @@ def load(path: str | os.PathLike[str]) -> _NeuralEncoder:
 
     Returns
     -------
-    TextCNNEncoder or TextRNNEncoder
+    TextCNNEncoder, TextRNNEncoder or TfidfLinearEncoder
         The fitted encoder.
 
     Raises
@@ -449,4 +455,6 @@ def load(path: str | os.PathLike[str]) -> _NeuralEncoder:
     ...
     FileNotFoundError: ...
     """
-    return _model_file.load(path, (TextCNNEncoder, TextRNNEncoder))
+    from ._linear import TfidfLinearEncoder
+
+    return _model_file.load(path, (TextCNNEncoder, TextRNNEncoder, TfidfLinearEncoder))

@@ -86,11 +86,15 @@ def blank_rows(texts: Sequence[str]) -> np.ndarray:
     return np.fromiter((not t.strip() for t in texts), bool, len(texts))
 
 
-def check_text_columns(names: Sequence[str], columns: Sequence[Sequence[str]]) -> list[np.ndarray]:
-    """Every text column must hold some text in at least one row, and be text.
+def check_text_columns(
+    names: Sequence[str], columns: Sequence[Sequence[str]], empty: str = "error"
+) -> list[np.ndarray]:
+    """Every text column must be text, and hold some in at least one row.
 
     A column whose values are mostly numbers (over :data:`NUMERIC_SHARE`) is encoded as
-    given, with a warning naming it: a text model learns little from it.
+    given, with a warning naming it: a text model learns little from it. A column blank in
+    every row is an error (``empty="error"``), or is left out with a warning
+    (``empty="drop"``: the caller drops the columns whose blank rows are all True).
 
     Returns
     -------
@@ -100,13 +104,24 @@ def check_text_columns(names: Sequence[str], columns: Sequence[Sequence[str]]) -
     Raises
     ------
     ValueError
-        Naming the first column that is empty (or blank) in every row.
+        Naming the first column that is empty (or blank) in every row (with
+        ``empty="drop"``: only when every column is).
     """
     blanks = []
     for name, texts in zip(names, columns, strict=True):
         blanks.append(blank_rows(texts))
         if blanks[-1].all():
-            raise ValueError(f"text column {name!r} is empty in every row")
+            if empty != "drop":
+                raise ValueError(
+                    f"text column {name!r} is empty in every row (empty_columns='drop' "
+                    "leaves such a column out)"
+                )
+            logger.warning(
+                "text column %r is empty in every row: dropped (empty_columns='drop'); it "
+                "gets no output columns",
+                name,
+            )
+            continue
         share = numeric_share(texts)
         if share > NUMERIC_SHARE:
             logger.warning(
@@ -115,6 +130,8 @@ def check_text_columns(names: Sequence[str], columns: Sequence[Sequence[str]]) -
                 name,
                 100 * share,
             )
+    if blanks and all(blank.all() for blank in blanks):
+        raise ValueError(f"every text column ({', '.join(map(repr, names))}) is empty in every row")
     return blanks
 
 

@@ -119,6 +119,7 @@ class TfidfLinearEncoder(_CrossFitEncoder):
         refit: bool = False,
         target_type: str = "auto",
         empty_text: str = "prior",
+        empty_columns: str = "error",
         n_jobs: int | None = None,
         random_state: Any = None,
         verbose: bool | int = False,
@@ -135,6 +136,7 @@ class TfidfLinearEncoder(_CrossFitEncoder):
         self.refit = refit
         self.target_type = target_type
         self.empty_text = empty_text
+        self.empty_columns = empty_columns
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -182,6 +184,23 @@ class TfidfLinearEncoder(_CrossFitEncoder):
             ]
 
         return ColumnLearner(fit_rows, predict_rows, {})
+
+    def save(self, path: Any) -> None:
+        """Save to a model file that runs no code when loaded (see :func:`textcnn.load`).
+
+        The model file of the neural encoders (a zip of a JSON manifest, the n-gram
+        vocabularies and ``.npz`` arrays: idf, and each linear model's coefficients), no
+        pickle; ``textcnn.load(path)`` gives back an encoder whose ``transform`` equals
+        this one's.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination, written atomically.
+        """
+        from . import _model_file
+
+        _model_file.save(self, path)
 
     def _predict_column(self, c: int, texts: list[str]) -> np.ndarray:
         docs = np.asarray(texts, dtype=object)

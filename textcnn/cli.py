@@ -23,12 +23,12 @@ from ._cli_options import (  # noqa: F401 (re-exported: the CLI's public names)
     EncoderOption,
     UserError,
     _add_encoder_options,
-    _human,
     _LazyParser,
     _positive_int,
     _progress,
     make_encoder,
 )
+from ._info import describe_target, human, model_lines
 
 __all__ = ["CHAR_CNN_PARAMS", "NOT_OPTIONS", "build_parser", "main"]
 
@@ -47,24 +47,6 @@ def _check_output(path: Path, force: bool) -> None:
         check_writable(path)
     except OSError as exc:
         raise UserError(f"{path}: cannot be written ({exc.strerror or exc})") from exc
-
-
-def describe_target(target_type: str, classes: Any) -> str:
-    """The task the encoder chose, for people, with how to choose the other one.
-
-    Examples
-    --------
-    >>> describe_target("multiclass", [1, 2, 3])
-    'target: 3 classes (1, 2, 3); use --target-type continuous for regression'
-    >>> describe_target("continuous", None)
-    'target: continuous (regression)'
-    """
-    if target_type == "continuous":
-        return "target: continuous (regression)"
-    shown = ", ".join(str(c) for c in list(classes)[:10]) + (", ..." if len(classes) > 10 else "")
-    numeric = all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in classes)
-    hint = "; use --target-type continuous for regression" if numeric else ""
-    return f"target: {len(classes)} classes ({shown}){hint}"
 
 
 def _passthrough(columns: Sequence[str], args: argparse.Namespace) -> list[str]:
@@ -153,7 +135,7 @@ def cmd_fit_transform(args: argparse.Namespace) -> int:
         writer.close()
     save(enc, model_out, metrics={**metrics, "fit_seconds": round(seconds, 2)})
     if not args.quiet:
-        shown = "  ".join(f"{k} {_human(v)}" for k, v in metrics.items())
+        shown = "  ".join(f"{k} {human(v)}" for k, v in metrics.items())
         classes = getattr(enc, "classes_", None)
         task = describe_target(enc.target_type_, None if classes is None else classes.tolist())
         sys.stdout.write(
@@ -179,8 +161,8 @@ def cmd_transform(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     if getattr(enc, "feature_names_in_", None) is None:
         raise UserError(f"{args.model}: model was not trained on named columns")
-    if args.threads is not None:  # the thread policy (textcnn._threads) takes it from here
-        enc.set_params(n_threads=args.threads)
+    if args.threads is not None and "n_threads" in enc.get_params():
+        enc.set_params(n_threads=args.threads)  # the thread policy (textcnn._threads)
     text = [str(c) for c in enc.feature_names_in_]
     if args.dask or args.scheduler:
         return _transform_on_dask(args, enc, text, out)
@@ -268,7 +250,7 @@ def _transform_on_dask(args: argparse.Namespace, enc: Any, text: list[str], out:
 
 def cmd_info(args: argparse.Namespace) -> int:
     """Print what a model file (or a checkpoint directory) holds."""
-    from ._model_file import checkpoint, decode_param, read_manifest
+    from ._model_file import checkpoint, read_manifest
 
     if Path(args.model).is_dir():
         try:
@@ -281,27 +263,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         m = read_manifest(args.model)
     except (ValueError, FileNotFoundError) as exc:
         raise UserError(str(exc)) from exc
-    params = m["params"]
-    n_nets = len(m["networks"][0])
-    scheme = "refit on all rows" if params.get("refit") else f"{n_nets} fold models averaged"
-    lines = [
-        f"model:        {args.model}",
-        f"class:        {m['class']} (textcnn {m['textcnn_version']}, "
-        f"format {m['format_version']})",
-        f"text columns: {', '.join(m['feature_names_in'] or [])}",
-        "target:       " + describe_target(m["target_type"], m["classes"]).removeprefix("target: "),
-        f"networks:     {n_nets} per text column ({scheme}); cv={decode_param(params.get('cv'))!r}",
-        f"embeddings:   {params.get('embeddings')} ({m['embedding_mode']})",
-        "coverage:     "
-        + (", ".join(f"{k} {v:.1%}" for k, v in m["embedding_coverage"].items()) or "-"),
-    ]
-    names = m["feature_names_in"] or [f"x{j}" for j in range(len(m["networks"]))]
-    aside = [n for n, nets in zip(names, m["networks"], strict=True) if "network" in nets[0]]
-    lines += [f"n-grams only: {', '.join(aside)} (the networks stepped aside)"] if aside else []
-    lines += [
-        f"not stored:   {k}={v} (stored None)" for k, v in (m.get("replaced_params") or {}).items()
-    ]
-    lines += [f"metric:       {k} = {_human(v)}" for k, v in (m.get("metrics") or {}).items()]
+    lines = model_lines(m, args.model)
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
@@ -353,9 +315,11 @@ def _add_fit_transform(sub: Any, common: argparse.ArgumentParser) -> None:
         "--kind",
         choices=list(KINDS),
         default="cnn",
-        help="network: TextCNNEncoder (cnn), TextRNNEncoder with a GRU or LSTM cell "
-        "(bigru, bilstm), or TextCNNEncoder with the character-level settings CHAR_CNN_PARAMS "
-        "(char; the defaults below show them, options given override them) (default: cnn)",
+        help="encoder: TextCNNEncoder (cnn), TextRNNEncoder with a GRU or LSTM cell "
+        "(bigru, bilstm), TextCNNEncoder with the character-level settings CHAR_CNN_PARAMS "
+        "(char; the defaults below show them, options given override them), or the cheap "
+        "peer TfidfLinearEncoder (tfidf: TF-IDF + a linear model, seconds, no torch) "
+        "(default: cnn)",
     )
     _add_io_options(fit)
     fit.on_first_parse = _add_encoder_options  # when fit-transform is parsed (imports torch)

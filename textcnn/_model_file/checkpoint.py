@@ -226,10 +226,11 @@ class Checkpoint:
         deadline stopped (a model's ``deadline_cut``) keeps its progress file instead, so a
         resumed run continues it.
         """
+        progress = self.progress(name)
         models = self.load(name, unpack)
         if models is not None:
+            progress.path.unlink(missing_ok=True)  # a kill between the two writes left it
             return models
-        progress = self.progress(name)
         models = fit(jobs, progress)
         if any(getattr(m, "deadline_cut", False) for m in models):
             logger.info(

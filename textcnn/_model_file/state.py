@@ -133,12 +133,166 @@ def _networks(encoder: Any, arrays: dict[str, np.ndarray]) -> list[list[dict[str
     return [column_arrays(encoder, c, nets, arrays) for c, nets in enumerate(encoder.models_)]
 
 
+def _is_neural(encoder: Any) -> bool:
+    return hasattr(encoder, "_network_from_weights")
+
+
+def _fitted_common(encoder: Any) -> dict[str, Any]:
+    """The fitted attributes every encoder has: columns, target, blank-text value."""
+    names = getattr(encoder, "feature_names_in_", None)
+    classes = getattr(encoder, "classes_", None)
+    return {
+        "n_features_in": int(encoder.n_features_in_),
+        "feature_names_in": None if names is None else [str(n) for n in names],
+        "target_type": encoder.target_type_,
+        "classes": None if classes is None else classes.tolist(),
+        "empty_value": _empty_to_file(getattr(encoder, "empty_value_", None)),
+        "kept_columns": getattr(encoder, "kept_columns_", None),
+        "dropped_columns": getattr(encoder, "dropped_columns_", None),
+    }
+
+
+def _set_common(encoder: Any, fitted: dict[str, Any]) -> None:
+    """Put back what :func:`_fitted_common` stored."""
+    encoder.n_features_in_ = fitted["n_features_in"]
+    if fitted["feature_names_in"] is not None:
+        encoder.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
+    encoder.target_type_ = fitted["target_type"]
+    if fitted["classes"] is not None:
+        encoder.classes_ = np.asarray(fitted["classes"])
+    if fitted.get("kept_columns") is not None:  # files before empty_columns: every column
+        encoder.kept_columns_ = [int(j) for j in fitted["kept_columns"]]
+        encoder.dropped_columns_ = list(fitted["dropped_columns"])
+    if fitted.get("empty_value") is not None:  # files before the rule: the models' value
+        encoder.empty_value_ = np.array(
+            [np.nan if v is None else v for v in fitted["empty_value"]], dtype=np.float64
+        )
+
+
+def _vectorizer_arrays(vectorizer: Any, c: int, arrays: dict[str, Any]) -> list[str]:
+    """A fitted TF-IDF's idf into ``arrays``; its vocabulary in column order."""
+    arrays[f"ngrams/{c}/idf"] = vectorizer.idf_.astype(np.float64)
+    return vectorizer.get_feature_names_out().tolist()
+
+
+def _vectorizer_from(arrays: dict[str, Any], c: int, vocabulary: list[str], **params: Any) -> Any:
+    """A TF-IDF rebuilt from :func:`_vectorizer_arrays` (``params``: make_vectorizer's)."""
+    vectorizer = _ngram.make_vectorizer(**params, vocabulary=vocabulary)
+    vectorizer.idf_ = np.asarray(arrays[f"ngrams/{c}/idf"])
+    return vectorizer
+
+
+def _linear_arrays(model: Any, prefix: str, arrays: dict[str, Any]) -> dict[str, Any]:
+    """A fitted scikit-learn linear model's attributes: arrays into ``arrays``, the rest JSON.
+
+    Every public fitted attribute (``coef_``, ``intercept_``, ``classes_``, ``n_iter_``,
+    ...) is kept exactly, so the rebuilt model predicts bit for bit as the fitted one.
+    """
+    plain: dict[str, Any] = {}
+    for name, value in vars(model).items():
+        if not name.endswith("_") or name.startswith("_"):
+            continue
+        if isinstance(value, np.ndarray):
+            arrays[f"{prefix}{name}"] = value
+        elif isinstance(value, np.generic):
+            plain[name] = value.item()
+        elif isinstance(value, (int, float, str, bool)) or value is None:
+            plain[name] = value
+    return plain
+
+
+def _linear_from(model: Any, plain: dict[str, Any], prefix: str, arrays: dict[str, Any]) -> Any:
+    """Set :func:`_linear_arrays`' attributes on an unfitted ``model``; the model."""
+    for name, value in plain.items():
+        setattr(model, name, value)
+    for key, value in arrays.items():
+        if key.startswith(prefix) and "/" not in key[len(prefix) :]:
+            setattr(model, key[len(prefix) :], np.asarray(value))
+    return model
+
+
+def linear_encoder_state(encoder: Any) -> dict[str, Any]:
+    """Everything a model file stores of a fitted :class:`~textcnn.TfidfLinearEncoder`.
+
+    Per text column its TF-IDF (vocabulary in ``ngrams.json``, idf in the arrays) and
+    per fold model (or the refit one) the linear model's fitted attributes.
+    """
+    check_is_fitted(encoder, "models_")
+    arrays: dict[str, np.ndarray] = {}
+    ngrams, models = [], []
+    for c, column in enumerate(encoder.models_):
+        ngrams.append(_vectorizer_arrays(column[0][0], c, arrays))
+        models.append(
+            [_linear_arrays(m[-1], f"linear/{c}/{k}/", arrays) for k, m in enumerate(column)]
+        )
+    fitted = {
+        **_fitted_common(encoder),
+        "models": models,
+        "vocabularies": [None] * len(models),
+        "ngrams": ngrams,
+    }
+    return {
+        "class": type(encoder).__name__,
+        "params": encoder.get_params(),
+        "output_config": _output_config(encoder),
+        "fitted": fitted,
+        "arrays": arrays,
+    }
+
+
+def linear_encoder_from_state(cls: type, state: dict[str, Any]) -> Any:
+    """A fitted :class:`~textcnn.TfidfLinearEncoder` from :func:`linear_encoder_state`'s."""
+    from sklearn.pipeline import Pipeline
+
+    encoder = cls(**state["params"])
+    encoder.set_output(transform=state.get("output_config", {}).get("transform"))
+    fitted, arrays = state["fitted"], state["arrays"]
+    task = "regression" if fitted["target_type"] == "continuous" else "classification"
+    encoder.models_ = []
+    for c, (vocabulary, column) in enumerate(zip(fitted["ngrams"], fitted["models"], strict=True)):
+        vectorizer = _vectorizer_from(
+            arrays, c, vocabulary, analyzer=encoder.analyzer,
+            ngram_range=tuple(encoder.ngram_range), min_df=encoder.min_df,
+            max_features=encoder.max_features, sublinear_tf=encoder.sublinear_tf,
+            lowercase=encoder.lowercase,
+        )  # fmt: skip
+        encoder.models_.append(
+            [
+                Pipeline(
+                    [
+                        ("tfidf", vectorizer),
+                        (
+                            "linear",
+                            _linear_from(
+                                _ngram.make_linear(task, encoder.C, encoder.alpha),
+                                plain,
+                                f"linear/{c}/{k}/",
+                                arrays,
+                            ),
+                        ),
+                    ]
+                )  # fmt: skip
+                for k, plain in enumerate(column)
+            ]
+        )
+    _set_common(encoder, fitted)
+    return encoder
+
+
+def _output_config(encoder: Any) -> dict[str, str]:
+    return {
+        k: v
+        for k, v in getattr(encoder, "_sklearn_output_config", {}).items()
+        if isinstance(v, str)
+    }
+
+
 def encoder_state(encoder: Any) -> dict[str, Any]:
     """Everything a model file stores of a fitted neural encoder.
 
     Parameters
     ----------
-    encoder : TextCNNEncoder or TextRNNEncoder
+    encoder : TextCNNEncoder, TextRNNEncoder or TfidfLinearEncoder
         Fitted.
 
     Returns
@@ -149,39 +303,27 @@ def encoder_state(encoder: Any) -> dict[str, Any]:
         attributes, vocabularies, n-gram vocabularies and per-network facts) and
         ``"arrays"`` (name -> ndarray: network weights, linear heads, idf).
     """
+    if not _is_neural(encoder):
+        return linear_encoder_state(encoder)
     check_is_fitted(encoder, "models_")
     arrays: dict[str, np.ndarray] = {}
     networks = _networks(encoder, arrays)
-    ngrams: list[list[str] | None] = []
-    for c, vectorizer in enumerate(encoder.ngram_vectorizers_):
-        if vectorizer is None:
-            ngrams.append(None)
-            continue
-        ngrams.append(vectorizer.get_feature_names_out().tolist())  # in column order
-        arrays[f"ngrams/{c}/idf"] = vectorizer.idf_.astype(np.float64)
-    names = getattr(encoder, "feature_names_in_", None)
-    classes = getattr(encoder, "classes_", None)
+    ngrams = [  # in column order
+        None if vectorizer is None else _vectorizer_arrays(vectorizer, c, arrays)
+        for c, vectorizer in enumerate(encoder.ngram_vectorizers_)
+    ]
     fitted = {
+        **_fitted_common(encoder),
         "embedding_mode": encoder._effective_mode(),
-        "n_features_in": int(encoder.n_features_in_),
-        "feature_names_in": None if names is None else [str(n) for n in names],
-        "target_type": encoder.target_type_,
-        "classes": None if classes is None else classes.tolist(),
         "embedding_coverage": encoder.embedding_coverage_,
         "networks": networks,
         "vocabularies": encoder.vocabularies_,
         "ngrams": ngrams,
-        "empty_value": _empty_to_file(getattr(encoder, "empty_value_", None)),
-    }
-    output_config = {
-        k: v
-        for k, v in getattr(encoder, "_sklearn_output_config", {}).items()
-        if isinstance(v, str)
     }
     return {
         "class": type(encoder).__name__,
         "params": encoder.get_params(),
-        "output_config": output_config,
+        "output_config": _output_config(encoder),
         "fitted": fitted,
         "arrays": arrays,
     }
@@ -230,35 +372,26 @@ def encoder_from_state(cls: type, state: dict[str, Any]) -> Any:
 
     Returns
     -------
-    TextCNNEncoder or TextRNNEncoder
+    TextCNNEncoder, TextRNNEncoder or TfidfLinearEncoder
     """
+    if not _is_neural(cls):
+        return linear_encoder_from_state(cls, state)
     encoder = cls(**state["params"])
     encoder.set_output(transform=state.get("output_config", {}).get("transform"))
     fitted, arrays = state["fitted"], state["arrays"]
     models = _load_networks(encoder, fitted, arrays)
-    vectorizers = []
-    for c, vocabulary in enumerate(fitted.get("ngrams") or [None] * len(models)):
-        vectorizer = None
-        if vocabulary is not None:
-            vectorizer = _ngram.make_vectorizer(
-                **_ngram.BLEND_VECTORIZER, lowercase=encoder.lowercase, vocabulary=vocabulary
-            )
-            vectorizer.idf_ = np.asarray(arrays[f"ngrams/{c}/idf"])
-        vectorizers.append(vectorizer)
-    encoder.n_features_in_ = fitted["n_features_in"]
-    if fitted["feature_names_in"] is not None:
-        encoder.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
-    encoder.target_type_ = fitted["target_type"]
-    if fitted["classes"] is not None:
-        encoder.classes_ = np.asarray(fitted["classes"])
+    encoder.ngram_vectorizers_ = [
+        None
+        if vocabulary is None
+        else _vectorizer_from(
+            arrays, c, vocabulary, **_ngram.BLEND_VECTORIZER, lowercase=encoder.lowercase
+        )
+        for c, vocabulary in enumerate(fitted.get("ngrams") or [None] * len(models))
+    ]
+    _set_common(encoder, fitted)
     encoder.embedding_coverage_ = fitted["embedding_coverage"]
     encoder.vocabularies_ = fitted["vocabularies"]
-    encoder.ngram_vectorizers_ = vectorizers
     encoder.models_ = models
-    if fitted.get("empty_value") is not None:  # files before the rule: the models' value
-        encoder.empty_value_ = np.array(
-            [np.nan if v is None else v for v in fitted["empty_value"]], dtype=np.float64
-        )
     return encoder
 
 
@@ -276,7 +409,7 @@ def save(
 
     Parameters
     ----------
-    encoder : TextCNNEncoder or TextRNNEncoder
+    encoder : TextCNNEncoder, TextRNNEncoder or TfidfLinearEncoder
         Fitted.
     path : str or os.PathLike
         Destination, written atomically.
@@ -299,7 +432,7 @@ def load(path: str | os.PathLike[str], classes: Sequence[type]) -> Any:
 
     Returns
     -------
-    TextCNNEncoder or TextRNNEncoder
+    TextCNNEncoder, TextRNNEncoder or TfidfLinearEncoder
         The fitted encoder, on the CPU.
     """
     state = container.read(path)

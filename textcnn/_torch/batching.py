@@ -1,7 +1,8 @@
 """Batches of similar-length rows for a lockstep group, and their padding.
 
 :func:`lockstep_schedule` aligns the batches of the members of a group step by step, and
-:func:`pad_batch` stacks the members' rows of one step into one right-padded tensor.
+:func:`pad_batch` stacks the members' rows of one step into one right-padded tensor;
+:func:`split_validation` carves a member's validation slice from its training rows.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from .._input import CLASSIFICATION
 
 
 def lockstep_schedule(
@@ -106,3 +109,29 @@ def pad_batch(
     out_ids[index] = ids[rows, :width]
     out_lens[index] = lens
     return out_ids.view(len(parts), b, width), out_lens.view(len(parts), b), flat
+
+
+def split_validation(
+    y: np.ndarray, task: str, fraction: float, rng: np.random.RandomState
+) -> tuple[np.ndarray, np.ndarray]:
+    """Carve a (stratified, for classification) validation slice from training rows.
+
+    Returns
+    -------
+    train : ndarray of int
+        Positions kept for training.
+    validation : ndarray of int
+        Positions held out.
+    """
+    n = len(y)
+    if task == CLASSIFICATION:
+        val = []
+        for cls in np.unique(y):
+            members = rng.permutation(np.flatnonzero(y == cls))
+            val.append(members[: int(round(fraction * len(members)))])
+        val_idx = np.sort(np.concatenate(val))
+    else:
+        val_idx = np.sort(rng.permutation(n)[: int(round(fraction * n))])
+    train_mask = np.ones(n, dtype=bool)
+    train_mask[val_idx] = False
+    return np.flatnonzero(train_mask), val_idx

@@ -57,6 +57,11 @@ class TrainConfig:
         Where the loop keeps its state between epochs and finds a former run's
         (``load() -> (info, arrays) | None``, ``save(info, arrays)``: a checkpoint's
         :class:`~textcnn._model_file.checkpoint.Progress`); None: nothing kept.
+    judge : callable or None, default=None
+        Asked once, after the first epoch (when more are planned), whether training
+        is worth going on: ``judge(outputs_of) -> bool``, where ``outputs_of(rows_list)``
+        gives each member's current output for its rows; True stops every member
+        (the caller then sets the networks aside). None: never asked.
     """
 
     max_epochs: int = 10
@@ -76,6 +81,7 @@ class TrainConfig:
     sample: float = 1.0
     max_length: int | None = None
     resume: Any = None
+    judge: Any = None
 
 
 @dataclass

@@ -153,13 +153,25 @@ def predict_many(
         group.to("cpu")
         for net in nets:
             net.module.to("cpu")
-    out = []
-    for net, sc in zip(nets, scores, strict=True):
-        if net.task == CLASSIFICATION:
-            out.append(torch.softmax(sc.double(), dim=1).numpy())  # float64: rows sum to 1
-        else:
-            out.append(sc.numpy() * net.target_scale + net.target_mean)
-    return out
+    return [
+        outputs(sc, net.task, net.target_mean, net.target_scale)
+        for net, sc in zip(nets, scores, strict=True)
+    ]
+
+
+def outputs(scores: torch.Tensor, task: str, mean: float, scale: float) -> np.ndarray:
+    """A network's raw scores as its output: class probabilities, or the estimate.
+
+    Examples
+    --------
+    >>> outputs(torch.tensor([[0.0, 0.0]]), "classification", 0.0, 1.0).tolist()
+    [[0.5, 0.5]]
+    >>> outputs(torch.tensor([[1.0]]), "regression", 10.0, 2.0).tolist()
+    [[12.0]]
+    """
+    if task == CLASSIFICATION:
+        return torch.softmax(scores.double(), dim=1).numpy()  # float64: rows sum to 1
+    return scores.numpy() * scale + mean
 
 
 def predict(

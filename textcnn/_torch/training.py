@@ -35,13 +35,14 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .._input import CLASSIFICATION, REGRESSION
-from .batching import epoch_sample, lockstep_schedule, pad_batch
+from .batching import epoch_sample, lockstep_schedule, pad_batch, split_validation
 from .clock import Clock
 from .config import FittedNet, TrainConfig
 from .device import autocast, to_device
 from .group import make_group
 from .optim import GroupAdam, lr_factor
-from .predict import group_scores
+from .predict import group_scores, outputs
+from .resume import loop_state, restore_loop
 
 logger = logging.getLogger(__name__)
 
@@ -82,32 +83,6 @@ class Data:
         if self.task == REGRESSION:
             return torch.from_numpy(((self.y[rows] - mean) / scale).astype(np.float32))
         return torch.from_numpy(self.y[rows].astype(np.int64))
-
-
-def split_validation(
-    y: np.ndarray, task: str, fraction: float, rng: np.random.RandomState
-) -> tuple[np.ndarray, np.ndarray]:
-    """Carve a (stratified, for classification) validation slice from training rows.
-
-    Returns
-    -------
-    train : ndarray of int
-        Positions kept for training.
-    validation : ndarray of int
-        Positions held out.
-    """
-    n = len(y)
-    if task == CLASSIFICATION:
-        val = []
-        for cls in np.unique(y):
-            members = rng.permutation(np.flatnonzero(y == cls))
-            val.append(members[: int(round(fraction * len(members)))])
-        val_idx = np.sort(np.concatenate(val))
-    else:
-        val_idx = np.sort(rng.permutation(n)[: int(round(fraction * n))])
-    train_mask = np.ones(n, dtype=bool)
-    train_mask[val_idx] = False
-    return np.flatnonzero(train_mask), val_idx
 
 
 def row_losses(scores: torch.Tensor, target: torch.Tensor, task: str) -> torch.Tensor:
@@ -306,6 +281,14 @@ def validation_step(
     return still
 
 
+def member_outputs(
+    group: nn.Module, data: Data, members: list[Member], rows: list[np.ndarray], cfg: TrainConfig
+) -> list[np.ndarray]:
+    """Each member's current output for its own ``rows``: probabilities, or the estimate."""
+    scores = group_scores(group, data.ids, data.lengths, rows, cfg.batch_size * 4, cfg.device)
+    return [outputs(sc, data.task, m.mean, m.scale) for sc, m in zip(scores, members, strict=True)]
+
+
 def fit_loop(
     group: nn.Module,
     data: Data,
@@ -366,6 +349,13 @@ def fit_loop(
         if done < 1.0:
             for k in running:
                 members[k].deadline_cut = True
+        elif cfg.judge is not None and epoch == 1 < n_epochs and running:
+
+            def outputs_of(rows: list[np.ndarray]) -> list[np.ndarray]:
+                return member_outputs(group, data, members, rows, cfg)
+
+            if cfg.judge(outputs_of):  # not worth more epochs: the caller sets them aside
+                break
         if cfg.resume is not None and running and (epoch < n_epochs or done < 1.0):
             # more to train (now or, cut by the deadline, in a resumed run): keep the state
             cfg.resume.save(*loop_state(group, optimizer, members, generators, epoch, running,
@@ -381,95 +371,6 @@ def fit_loop(
             break
         if not running:
             break
-
-
-def loop_state(
-    group: nn.Module,
-    optimizer: GroupAdam,
-    members: list[Member],
-    generators: list[torch.Generator],
-    epoch: int,
-    running: list[int],
-    n_epochs: int,
-) -> tuple[dict, dict[str, np.ndarray]]:
-    """Everything the loop carries from one epoch to the next, as facts and arrays.
-
-    The group's weights, the optimiser's moments and step counts, and per member its
-    best weights, early-stopping counters, batch-order RNG and dropout generator: what
-    :func:`restore_loop` needs for the next epoch to run as if the loop had not stopped.
-    """
-    arrays = {f"group/{k}": v.detach().cpu().numpy() for k, v in group.state_dict().items()}
-    for i, (m, v) in enumerate(optimizer.moments):
-        arrays[f"adam/{i}/m"], arrays[f"adam/{i}/v"] = m.cpu().numpy(), v.cpu().numpy()
-    arrays["adam/steps"] = optimizer.steps.copy()
-    facts = []
-    for k, member in enumerate(members):
-        kind, keys, pos, has_gauss, cached = member.rng.get_state()
-        arrays[f"rng/{k}"] = keys
-        arrays[f"generator/{k}"] = generators[k].get_state().numpy()
-        for name, t in (member.best_state or {}).items():
-            arrays[f"best/{k}/{name}"] = t.cpu().numpy()
-        facts.append(
-            {
-                "best_loss": member.best_loss,
-                "best_epoch": member.best_epoch,
-                "stale": member.stale,
-                "epochs_trained": member.epochs_trained,
-                "deadline_cut": member.deadline_cut,
-                "best_state": member.best_state is not None,
-                "rng": [kind, int(pos), int(has_gauss), float(cached)],
-            }
-        )
-    info = {
-        "epoch": epoch,
-        "n_epochs": n_epochs,
-        "running": list(running),
-        "deadline_cut": any(m.deadline_cut for m in members),
-        "members": facts,
-    }
-    return info, arrays
-
-
-def restore_loop(
-    saved: tuple[dict, dict[str, np.ndarray]],
-    group: nn.Module,
-    optimizer: GroupAdam,
-    members: list[Member],
-    generators: list[torch.Generator],
-) -> tuple[int, list[int]]:
-    """Put back what :func:`loop_state` saved; the epochs done and the members running.
-
-    Members the deadline had stopped run on (a resumed run has its own deadline). A
-    state that does not fit this group (another shape) is refused with ``ValueError``.
-    """
-    info, arrays = saved
-    weights = {k[len("group/") :]: v for k, v in arrays.items() if k.startswith("group/")}
-    own = group.state_dict()
-    if len(info["members"]) != len(members) or {k: v.shape for k, v in weights.items()} != {
-        k: tuple(v.shape) for k, v in own.items()
-    }:
-        raise ValueError("the saved training state is of another group of networks")
-    group.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
-    device = own[next(iter(own))].device
-    with torch.no_grad():
-        for i, (m, v) in enumerate(optimizer.moments):
-            m.copy_(torch.from_numpy(arrays[f"adam/{i}/m"]))
-            v.copy_(torch.from_numpy(arrays[f"adam/{i}/v"]))
-    optimizer.steps[:] = arrays["adam/steps"]
-    for k, (member, facts) in enumerate(zip(members, info["members"], strict=True)):
-        kind, pos, has_gauss, cached = facts["rng"]
-        member.rng.set_state((kind, arrays[f"rng/{k}"], pos, has_gauss, cached))
-        generators[k].set_state(torch.from_numpy(arrays[f"generator/{k}"]))
-        member.best_loss, member.best_epoch = float(facts["best_loss"]), facts["best_epoch"]
-        member.stale, member.epochs_trained = facts["stale"], float(facts["epochs_trained"])
-        member.deadline_cut = False  # it trains on
-        prefix = f"best/{k}/"
-        member.best_state = (
-            {n[len(prefix) :]: torch.from_numpy(v).to(device) for n, v in arrays.items()
-             if n.startswith(prefix)}
-            if facts["best_state"] else None
-        )  # fmt: skip
-    return int(info["epoch"]), [int(k) for k in info["running"]]
 
 
 def finish(group: nn.Module, members: list[Member], task: str, device: str) -> list[FittedNet]:
