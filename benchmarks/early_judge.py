@@ -60,9 +60,17 @@ def data(name: str):
     return texts, y, list(inner.split(texts, y, groups)), regression
 
 
+def fit_default(name: str) -> tuple[TextCNNEncoder, np.ndarray, float]:
+    """The default encoder fitted on the set: the encoder, its out-of-fold output, seconds."""
+    texts, y, cv, regression = data(name)
+    start = time.perf_counter()
+    enc = TextCNNEncoder(random_state=0, cv=cv, target_type="continuous" if regression else "auto")
+    oof = enc.fit_transform(texts, y)
+    return enc, oof, time.perf_counter() - start
+
+
 def record(name: str) -> dict:
     """One default fit of the set; the judge's first-epoch scores, recorded, not acted on."""
-    texts, y, cv, regression = data(name)
     real = _neural_column.NeuralColumn.early_judge
 
     def recording(self, jobs, heads, verdict, folds):
@@ -83,17 +91,13 @@ def record(name: str) -> dict:
     logger.setLevel(logging.INFO)
     _neural_column.NeuralColumn.early_judge = recording
     try:
-        start = time.perf_counter()
-        target = "continuous" if regression else "auto"
-        enc = TextCNNEncoder(random_state=0, cv=cv, target_type=target)
-        enc.fit_transform(texts, y)
-        seconds = time.perf_counter() - start
+        enc, oof, seconds = fit_default(name)
     finally:
         _neural_column.NeuralColumn.early_judge = real
         logger.removeHandler(handler)
     epochs = [float(e) for e in next(iter(enc.epochs_trained_.values()))]
     return {
-        "dataset": name, "rows": len(y), "fit_s": seconds, "epochs": epochs,
+        "dataset": name, "rows": len(oof), "fit_s": seconds, "epochs": epochs,
         "planned": enc.plan_.epochs, "blend_1": handler.first[0], "heads_1": handler.first[1],
         "guard_kept": not enc.plan_.aside, "blend_end": handler.guard[0],
         "heads_end": handler.guard[1],
@@ -133,21 +137,24 @@ def stops(row: dict, share: float) -> bool:
 
 def active(name: str) -> dict:
     """The set fitted without the judge and with it (the shipped rule), in one process."""
-    texts, y, cv, regression = data(name)
-    out = {"dataset": name}
+    out: dict = {"dataset": name}
     for label, on in (("off", False), ("on", True)):
         _neural_column.EARLY_JUDGE = on
-        start = time.perf_counter()
-        target = "continuous" if regression else "auto"
-        enc = TextCNNEncoder(random_state=0, cv=cv, target_type=target)
-        oof = enc.fit_transform(texts, y)
-        out[f"fit_s_{label}"] = time.perf_counter() - start
+        enc, out[f"oof_{label}"], out[f"fit_s_{label}"] = fit_default(name)
         out[f"aside_{label}"] = bool(enc.plan_.aside)
         out[f"epochs_{label}"] = float(np.mean(next(iter(enc.epochs_trained_.values()))))
-        out[f"oof_{label}"] = oof
     _neural_column.EARLY_JUDGE = True
     out["same_oof"] = bool(np.array_equal(out.pop("oof_off"), out.pop("oof_on")))
     return out
+
+
+def run_sets(fit, sets: str) -> list[dict]:
+    """``fit(name)`` for each named set, each row printed as it comes."""
+    rows = []
+    for name in sets.split(","):
+        rows.append(fit(name))
+        print(rows[-1], flush=True)
+    return rows
 
 
 def main() -> None:
@@ -161,10 +168,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(RESULTS / "early_judge"))
     args = parser.parse_args()
     if args.active:
-        rows = []
-        for name in args.sets.split(","):
-            rows.append(active(name))
-            print(rows[-1], flush=True)
+        rows = run_sets(active, args.sets)
         lines = [
             f"The early judge on, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
             f"{platform.machine()} {os.cpu_count()} cores: default TextCNNEncoder, without "
@@ -187,10 +191,7 @@ def main() -> None:
 
         rows = json.loads(Path(args.from_json).read_text())
     else:
-        rows = []
-        for name in args.sets.split(","):
-            rows.append(record(name))
-            print(rows[-1], flush=True)
+        rows = run_sets(record, args.sets)
     lines = [
         f"The early judge, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()} "
         f"{os.cpu_count()} cores: default TextCNNEncoder (random_state=0), 5 folds; after epoch 1 "

@@ -637,3 +637,21 @@ def test_kind_tfidf_fits_saves_informs_and_transforms(train_csv, tmp_path):
                   "--kind", "tfidf", "--checkpoint", tmp_path / "c", "--model-out",
                   tmp_path / "x", "--out", tmp_path / "x.csv")  # fmt: skip
     one_line_error(refused, "--checkpoint applies to --kind cnn/bigru/bilstm/char, not tfidf")
+
+
+def test_an_empty_column_dropped_on_the_command_line(train_csv, tmp_path):
+    """--empty-columns drop: the fit goes on, the metrics and info name the columns kept."""
+    frame = pd.read_csv(train_csv).assign(notes="")
+    path = tmp_path / "with_empty.csv"
+    frame.to_csv(path, index=False)
+    model, oof = tmp_path / "m.textcnn", tmp_path / "oof.csv"
+    args = ["fit-transform", path, "--text", "review", "--text", "notes", "--target", "label",
+            "--kind", "tfidf", "--model-out", model, "--out", oof]  # fmt: skip
+    one_line_error(run(*args), "'notes' is empty in every row", "empty_columns='drop'")
+    out = run(*args, "--empty-columns", "drop")
+    assert out.returncode == 0, out.stderr
+    assert "review: oof_accuracy" in out.stdout and "notes:" not in out.stdout
+    assert list(pd.read_csv(oof).columns) == ["review__tfidf_pos"]
+    info = run("info", model).stdout
+    assert "dropped:      notes (empty in every row)" in info
+    assert "n-grams:      review " in info

@@ -135,6 +135,11 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         """The encoded columns' names: the input's, less those ``empty_columns`` dropped."""
         return self._encoded(self._input_names())
 
+    def _set_kept(self, kept: list[int]) -> None:
+        """Record the encoded columns (``kept_columns_``) and the dropped ones' names."""
+        self.kept_columns_ = kept
+        self.dropped_columns_ = [n for j, n in enumerate(self._input_names()) if j not in kept]
+
     def _encoded(self, columns: list[Any]) -> list[Any]:
         """The entries of the columns that are encoded (``empty_columns="drop"``)."""
         kept = getattr(self, "kept_columns_", None)  # None: every one (and older files)
@@ -173,8 +178,7 @@ class _CrossFitEncoder(TransformerMixin, BaseEstimator):
         names = self._input_names()
         blanks = _input.check_text_columns(names, columns, self.empty_columns)
         # which columns are encoded: an input fact, set with feature_names_in_ (above)
-        self.kept_columns_ = [j for j, blank in enumerate(blanks) if not blank.all()]
-        self.dropped_columns_ = [names[j] for j, blank in enumerate(blanks) if blank.all()]
+        self._set_kept([j for j, blank in enumerate(blanks) if not blank.all()])
         columns, names, blanks = (self._encoded(v) for v in (columns, names, blanks))
         n = len(columns[0])
         target = _input.encode_target(y, n, self.target_type, type(self).__name__)

@@ -64,10 +64,12 @@ def model_lines(manifest: dict[str, Any], path: str | os.PathLike[str]) -> list[
         + describe_target(manifest["target_type"], manifest["classes"]).removeprefix("target: "),
     ]
     names = manifest["feature_names_in"] or [f"x{j}" for j in range(manifest["n_features_in"])]
-    if manifest.get("kept_columns") is not None:  # empty_columns="drop" left some out
-        names = [names[j] for j in manifest["kept_columns"]]
-    if manifest.get("dropped_columns"):
-        lines.append(f"dropped:      {', '.join(manifest['dropped_columns'])} (empty in every row)")
+    kept = manifest.get("kept_columns")  # empty_columns="drop" left some out
+    if kept is not None and len(kept) < len(names):
+        dropped = [n for j, n in enumerate(names) if j not in kept]
+        lines.append(f"dropped:      {', '.join(dropped)} (empty in every row)")
+    if kept is not None:
+        names = [names[j] for j in kept]
     if neural:
         lines += [
             f"networks:     {n_models} per text column ({scheme}); cv={cv!r}",

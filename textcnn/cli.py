@@ -79,7 +79,7 @@ def _oof_metrics(enc: Any, oof: Any, y: Any) -> dict[str, float]:
 
     metrics = {}
     k = 1 if enc.target_type_ != "multiclass" else len(enc.classes_)
-    for c, name in enumerate(enc.feature_names_in_):
+    for c, name in enumerate(enc._column_names()):  # the encoded columns (empty_columns)
         block = oof[:, c * k : (c + 1) * k]
         if enc.target_type_ == "continuous":
             metrics[f"{name}: oof_r2"] = float(r2_score(y, block[:, 0]))

@@ -148,7 +148,6 @@ def _fitted_common(encoder: Any) -> dict[str, Any]:
         "classes": None if classes is None else classes.tolist(),
         "empty_value": _empty_to_file(getattr(encoder, "empty_value_", None)),
         "kept_columns": getattr(encoder, "kept_columns_", None),
-        "dropped_columns": getattr(encoder, "dropped_columns_", None),
     }
 
 
@@ -161,8 +160,7 @@ def _set_common(encoder: Any, fitted: dict[str, Any]) -> None:
     if fitted["classes"] is not None:
         encoder.classes_ = np.asarray(fitted["classes"])
     if fitted.get("kept_columns") is not None:  # files before empty_columns: every column
-        encoder.kept_columns_ = [int(j) for j in fitted["kept_columns"]]
-        encoder.dropped_columns_ = list(fitted["dropped_columns"])
+        encoder._set_kept([int(j) for j in fitted["kept_columns"]])
     if fitted.get("empty_value") is not None:  # files before the rule: the models' value
         encoder.empty_value_ = np.array(
             [np.nan if v is None else v for v in fitted["empty_value"]], dtype=np.float64
@@ -231,13 +229,7 @@ def linear_encoder_state(encoder: Any) -> dict[str, Any]:
         "vocabularies": [None] * len(models),
         "ngrams": ngrams,
     }
-    return {
-        "class": type(encoder).__name__,
-        "params": encoder.get_params(),
-        "output_config": _output_config(encoder),
-        "fitted": fitted,
-        "arrays": arrays,
-    }
+    return _state(encoder, fitted, arrays)
 
 
 def linear_encoder_from_state(cls: type, state: dict[str, Any]) -> Any:
@@ -279,11 +271,19 @@ def linear_encoder_from_state(cls: type, state: dict[str, Any]) -> Any:
     return encoder
 
 
-def _output_config(encoder: Any) -> dict[str, str]:
-    return {
+def _state(encoder: Any, fitted: dict[str, Any], arrays: dict[str, Any]) -> dict[str, Any]:
+    """The state a model file holds: class, parameters, ``set_output`` choice, fitted, arrays."""
+    output_config = {
         k: v
         for k, v in getattr(encoder, "_sklearn_output_config", {}).items()
         if isinstance(v, str)
+    }
+    return {
+        "class": type(encoder).__name__,
+        "params": encoder.get_params(),
+        "output_config": output_config,
+        "fitted": fitted,
+        "arrays": arrays,
     }
 
 
@@ -320,13 +320,7 @@ def encoder_state(encoder: Any) -> dict[str, Any]:
         "vocabularies": encoder.vocabularies_,
         "ngrams": ngrams,
     }
-    return {
-        "class": type(encoder).__name__,
-        "params": encoder.get_params(),
-        "output_config": _output_config(encoder),
-        "fitted": fitted,
-        "arrays": arrays,
-    }
+    return _state(encoder, fitted, arrays)
 
 
 def column_nets(encoder: Any, c: int, column: list[dict[str, Any]], arrays: dict[str, Any]) -> list:
